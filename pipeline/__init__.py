@@ -1,0 +1,3 @@
+"""News extraction pipeline: articles -> spaCy -> entities, dates, quotes -> Parquet tables."""
+
+__version__ = "0.1.0"

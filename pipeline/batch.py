@@ -1,0 +1,65 @@
+"""The unit of work: a batch of articles in, every table's rows out. Local runner and Dask both call it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.articles import Article
+from pipeline.config import Config
+from pipeline.dates import extract_dates
+from pipeline.entities import extract_mentions
+from pipeline.parse import load_model, parse, sentence_rows, token_rows
+from pipeline.quotes import extract_quotes
+from pipeline.rows import ArticleRow, ErrorRow
+
+Rows = dict[str, list]
+
+_MODELS: dict[Config, Language] = {}
+
+
+def model_for(cfg: Config) -> Language:
+    """The model for CFG, loaded once per process (workers never receive it pickled)."""
+    if cfg not in _MODELS:
+        _MODELS[cfg] = load_model(cfg)
+    return _MODELS[cfg]
+
+
+def extract(doc: Doc, article: Article) -> Rows:
+    """Every per-article table's rows for one parsed article."""
+    aid, text = article.article_id, article.text
+    tokens = token_rows(doc, article)
+    mentions = extract_mentions(doc, article_id=aid, text=text)
+    return {
+        "articles": [ArticleRow(aid, article.source, article.published, article.title, article.url, text,
+                                article.content_sha256, len(tokens))],
+        "sentences": sentence_rows(doc, article),
+        "tokens": tokens,
+        "mentions": mentions,
+        "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
+                  if d.start_char >= article.header_end],
+        "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
+    }
+
+
+def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Rows:
+    """Rows of every per-article table for ITEMS; an article that fails becomes an errors row."""
+    out: Rows = defaultdict(list)
+    out["errors"] = [item for item in items if isinstance(item, ErrorRow)]
+    articles = [item for item in items if isinstance(item, Article)]
+    nlp = model_for(cfg)
+    with nlp.memory_zone():
+        for doc, article in parse(articles, nlp, cfg):
+            try:
+                rows = extract(doc, article)
+            except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
+                out["errors"].append(ErrorRow(article.source, article.article_id, "extract",
+                                              f"{type(err).__name__}: {err}"))
+                continue
+            for table, table_rows in rows.items():
+                out[table].extend(table_rows)
+    return dict(out)

@@ -1,0 +1,44 @@
+"""The command line: the only module that knows about argv, messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.config import load_config
+from pipeline.parse import ModelError
+from pipeline.runner import run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="process an input folder into Parquet tables")
+    run_cmd.add_argument("--input", type=Path, required=True, help="folder of *.txt and *.jsonl articles")
+    run_cmd.add_argument("--output", type=Path, required=True, help="folder the tables are written to")
+    run_cmd.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
+    run_cmd.add_argument("--model", help="installed spaCy model package to use")
+    run_cmd.add_argument("--n-process", type=int, help="worker processes (0 = every core)")
+    run_cmd.add_argument("--batch-size", type=int, help="texts per nlp.pipe batch")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.input.is_dir():
+        print(f"error: input folder {args.input} does not exist", file=sys.stderr)
+        return 2
+    try:
+        cfg = load_config(args.config).with_options(
+            model=args.model, n_process=args.n_process, batch_size=args.batch_size)
+        args.output.mkdir(parents=True, exist_ok=True)
+        summary = run(args.input, args.output, cfg)
+    except ModelError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{summary.articles} articles, {summary.errors} errors -> {summary.output}")
+    return 0

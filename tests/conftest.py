@@ -1,0 +1,36 @@
+"""Shared fixtures: the pinned model once per session, a Config, and helpers that parse real sentences."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.articles import Article, make_article
+from pipeline.batch import model_for
+from pipeline.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def cfg() -> Config:
+    return Config(n_process=1)
+
+
+@pytest.fixture(scope="session")
+def nlp(cfg):
+    return model_for(cfg)
+
+
+@pytest.fixture(scope="session")
+def parse_text(nlp):
+    """TEXT (and an optional publication date) -> (Doc, Article), as the pipeline parses it."""
+
+    def parse(text: str, published: date | None = None, article_id: str = "t1"):
+        article = make_article(article_id, "test", text, {"published": published.isoformat() if published else None})
+        return nlp(article.text_for_parser()), article
+
+    return parse

@@ -1,28 +1,450 @@
-"""Stage 3c: quotations and reported speech of one Doc, with speaker and cue verb."""
+"""Stage 3c: quotations and reported speech of one Doc, with speaker and cue verb.
+
+Quotation marks are paired on the raw text (so unbalanced marks cost at most one quote and a NER-only run still
+finds them); speakers, cues and reported speech come from the dependency parse when the Doc has one.
+"""
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
+from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
+from pipeline.config import MODELS_DIR
 from pipeline.rows import MentionRow, QuoteRow
 
-QUOTED = re.compile(r"[\"“]([^\"“”\n]+)[\"”]")
+_VERBS = json.loads((MODELS_DIR / "quotes" / "reporting_verbs.json").read_text(encoding="utf-8"))
+_MARKS = json.loads((MODELS_DIR / "quotes" / "marks.json").read_text(encoding="utf-8"))
+
+SPEECH_VERBS = frozenset(_VERBS["speech"])
+CUE_VERBS = SPEECH_VERBS | frozenset(_VERBS["quote_only"])
+D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
+S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
+OPENERS = D_OPEN | D_EITHER
+
+PERSON_PRONOUNS = frozenset({"he", "she"})
+OTHER_PRONOUNS = frozenset({"it", "they", "we", "i"})
+RELATIVES = frozenset({"who", "that", "which"})
+SUBJECTS = frozenset({"nsubj", "csubj"})
+CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep"})
+NOUN_LINKS = frozenset({"acl", "relcl"})
+NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+PARAGRAPH = re.compile(r"[^\n]+")
+
+
+def _forms(lemma: str) -> set[str]:
+    """Inflected forms of a regular English verb, plus the data file's irregular ones."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    return {lemma, lemma + "s", stem + "ed", stem + "ing", *_VERBS["irregular"].get(lemma, [])}
+
+
+CUE_FORMS = {form: lemma for lemma in CUE_VERBS for form in _forms(lemma)}
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A quotation found by its marks: content offsets, mark offsets, and whether it runs on to the next one."""
+
+    start: int
+    end: int
+    open_at: int
+    continues: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    start: int
+    end: int
+    entity_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    cue: str
+    subject: Token | Speaker  # a Speaker when no parse gave a subject token
+
+
+# --- quotation marks -------------------------------------------------------------------------------------------
+
+
+def _opens(prev: str, nxt: str) -> bool:
+    return not prev.isalnum() and not nxt.isspace()
+
+
+def _closes(prev: str, nxt: str) -> bool:
+    return not prev.isspace() and not nxt.isalnum()
+
+
+def _content(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _scan_paragraph(text: str, pstart: int, pend: int) -> tuple[list[tuple[int, int]], int | None]:
+    """(open, close) mark pairs in one paragraph, and the offset of a double mark left open at its end."""
+    pairs: list[tuple[int, int]] = []
+    open_d = open_s = None
+    for i in range(pstart, pend):
+        ch = text[i]
+        prev = text[i - 1] if i > pstart else " "
+        nxt = text[i + 1] if i + 1 < pend else " "
+        if ch in D_OPEN or (ch in D_EITHER and open_d is None):
+            if ch in D_OPEN or _opens(prev, nxt):
+                open_d, open_s = i, None
+        elif ch in D_CLOSE or ch in D_EITHER:
+            if open_d is not None:
+                pairs.append((open_d, i))
+                open_d = None
+        elif open_d is None and (ch in S_OPEN or ch in S_CLOSE or ch in S_EITHER):
+            # inside a double quotation, single marks are nested quotes: left to the outer one
+            if open_s is not None and ch not in S_OPEN and _closes(prev, nxt):
+                pairs.append((open_s, i))
+                open_s = None
+            elif open_s is None and ch not in S_CLOSE and _opens(prev, nxt):
+                open_s = i
+    return pairs, open_d
+
+
+def quotation_spans(text: str) -> list[Marked]:
+    """Every quotation marked in TEXT; a double quotation left open at a paragraph end runs to that end."""
+    paragraphs = [(m.start(), m.end()) for m in PARAGRAPH.finditer(text)]
+    out: list[Marked] = []
+    for k, (pstart, pend) in enumerate(paragraphs):
+        pairs, open_d = _scan_paragraph(text, pstart, pend)
+        for o, c in pairs:
+            out.append(Marked(*_content(text, o + 1, c), o))
+        if open_d is not None:
+            nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
+            continues = nxt is not None and text[nxt[0]] in OPENERS
+            out.append(Marked(*_content(text, open_d + 1, pend), open_d, continues))
+    return [m for m in out if m.end > m.start]
+
+
+# --- speakers ---------------------------------------------------------------------------------------------------
+
+
+class Context:
+    """What attribution needs about one article: its mentions, its quoted tokens, whether it was parsed."""
+
+    def __init__(self, doc: Doc, text: str, mentions: list[MentionRow], marked: list[Marked]):
+        self.doc, self.text = doc, text
+        self.parsed = doc.has_annotation("DEP")
+        self.lemmas = doc.has_annotation("LEMMA")
+        self.mentions = sorted(mentions, key=lambda m: m.start_char)
+        self.mention_starts = [m.start_char for m in self.mentions]
+        self.quoted = [False] * len(doc)
+        for q in marked:
+            span = doc.char_span(q.start, q.end, alignment_mode="expand")
+            if span is not None:
+                for t in span:
+                    self.quoted[t.i] = True
+        self.speakers: list[tuple[int, int, Speaker]] = []  # (sentence start, token index, resolved speaker)
+
+    def mention_at(self, start: int, end: int) -> MentionRow | None:
+        k = bisect.bisect_right(self.mention_starts, start) - 1
+        if k >= 0 and self.mentions[k].end_char >= end:
+            return self.mentions[k]
+        return None
+
+    def mentions_before(self, offset: int) -> list[MentionRow]:
+        k = bisect.bisect_left(self.mention_starts, offset)
+        return [m for m in reversed(self.mentions[:k]) if not self._in_quote(m.start_char)]
+
+    def _in_quote(self, offset: int) -> bool:
+        span = self.doc.char_span(offset, offset + 1, alignment_mode="expand")
+        return span is not None and len(span) > 0 and self.quoted[span[0].i]
+
+    def lemma(self, tok: Token) -> str:
+        return tok.lemma_.lower() if self.lemmas else CUE_FORMS.get(tok.lower_, "")
+
+
+def noun_phrase(tok: Token) -> tuple[int, int]:
+    """Character span of TOK's phrase, cut before a comma-separated appositive or clause."""
+    end_tok = tok.right_edge
+    for child in tok.rights:
+        if child.dep_ == "punct" and child.text in ",;(—–-":
+            end_tok = tok.doc[child.i - 1]
+            break
+    start_tok = tok.left_edge
+    while start_tok.i < tok.i and (start_tok.is_punct or start_tok.dep_ in ("cc", "preconj")):
+        start_tok = tok.doc[start_tok.i + 1]
+    return start_tok.idx, end_tok.idx + len(end_tok)
+
+
+def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
+    """The nearest compatible earlier speaker or named entity for the pronoun TOK."""
+    word, sent_start = tok.lower_, tok.sent.start
+    same_sentence = [s for start, i, s in ctx.speakers if start == sent_start and i < tok.i]
+    if same_sentence:
+        return same_sentence[-1]
+    if word in PERSON_PRONOUNS:
+        person = next((m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"), None)
+        return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
+    recent = [s for start, i, s in ctx.speakers if i < tok.i and tok.i - i < 80]
+    if recent:
+        return recent[-1]
+    named = next((m for m in ctx.mentions_before(tok.idx) if m.label in NAMED - {"PERSON"}), None)
+    return Speaker(named.start_char, named.end_char, named.entity_id) if named else None
+
+
+def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
+    """The speaker span for a subject token: its entity mention, a resolved pronoun, or its noun phrase."""
+    if isinstance(subject, Speaker):
+        return subject
+    if subject.lower_ in PERSON_PRONOUNS | OTHER_PRONOUNS:
+        resolved = resolve_pronoun(subject, ctx)
+        if resolved is not None:
+            return resolved
+    mention = ctx.mention_at(subject.idx, subject.idx + len(subject))
+    if mention is not None:
+        return Speaker(mention.start_char, mention.end_char, mention.entity_id)
+    start, end = noun_phrase(subject)
+    inner = ctx.mention_at(subject.idx - 2, subject.idx - 1) if subject.pos_ == "PROPN" else None
+    named = inner if inner is not None and inner.label == "PERSON" and inner.start_char >= start else None
+    return Speaker(start, end, named.entity_id if named else None)
+
+
+def subject_of(cue: Token, depth: int = 0) -> Token | None:
+    """The token naming who speaks through CUE: its subject, agent, the noun it modifies, or its governor's subject."""
+    if cue.lower_ == "according":
+        to = cue.doc[cue.i + 1] if cue.i + 1 < len(cue.doc) else None
+        return next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+    for child in cue.children:
+        if child.dep_ in SUBJECTS:
+            if child.lower_ in RELATIVES and cue.dep_ == "relcl":
+                return cue.head
+            return child
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    if cue.dep_ in NOUN_LINKS and cue.head.pos_ in ("NOUN", "PROPN", "PRON"):
+        return cue.head
+    if cue.dep_ in CLAUSE_LINKS and cue.head is not cue and depth < 3:
+        return subject_of(cue.head, depth + 1)
+    return None
+
+
+# --- cues -------------------------------------------------------------------------------------------------------
+
+
+def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
+    if ctx.quoted[tok.i]:
+        return False
+    if tok.lower_ == "according":
+        return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
+    if ctx.parsed and tok.pos_ not in ("VERB", "AUX", ""):
+        return False
+    return ctx.lemma(tok) in verbs
+
+
+def cue_text(cue: Token) -> str:
+    return "according to" if cue.lower_ == "according" else cue.text
+
+
+def window(doc: Doc, q: Marked, text: str) -> list[Span]:
+    """Sentences that may hold the attribution of Q: its own, the next after '...,"', the one before a colon."""
+    first = doc.char_span(q.start, q.end, alignment_mode="expand")
+    if first is None or len(first) == 0:
+        return []
+    sents = [first[0].sent]
+    if first[-1].sent.start != sents[0].start:
+        sents.append(first[-1].sent)
+    last = sents[-1]
+    if last.end < len(doc) and (text[q.end - 1] in ",—-" or doc[last.end - 1].idx < q.end):
+        sents.append(doc[last.end].sent)
+    before = text[: q.open_at].rstrip()
+    if before.endswith(":") and sents[0].start > 0:
+        sents.insert(0, doc[sents[0].start - 1].sent)
+    return sents
+
+
+def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
+    """The cue and subject of a marked quotation: the nearest reporting verb (or 'according to') with a subject."""
+    doc = ctx.doc
+    content = doc.char_span(q.start, q.end, alignment_mode="expand")
+    if content is None or len(content) == 0:
+        return None
+    inside = set(range(content.start, content.end))
+    cues = [t for sent in window(doc, q, ctx.text) for t in sent if is_cue(t, ctx, CUE_VERBS)]
+    ancestors = {a.i for t in content for a in t.ancestors} if ctx.parsed else set()
+    cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
+    for cue in cues:
+        if ctx.parsed:
+            subject = subject_of(cue)
+            if subject is not None and not inside & {t.i for t in subject.subtree}:
+                return Attribution(cue_text(cue), subject)
+        else:
+            speaker = nearest_named(cue, ctx)
+            if speaker is not None:
+                return Attribution(cue_text(cue), speaker)
+    return None
+
+
+def nearest_named(cue: Token, ctx: Context) -> Speaker | None:
+    """Without a parse: a pronoun next to the cue, else the named entity nearest to it in its sentence."""
+    doc, sent = ctx.doc, cue.sent
+    for j in (cue.i - 1, cue.i + 1):
+        if sent.start <= j < sent.end and doc[j].lower_ in PERSON_PRONOUNS | OTHER_PRONOUNS and not ctx.quoted[j]:
+            return resolve_pronoun(doc[j], ctx)
+    near = [m for m in ctx.mentions if sent.start_char <= m.start_char < sent.end_char and m.label in NAMED
+            and not ctx._in_quote(m.start_char)]
+    best = min(near, key=lambda m: abs(m.start_char - cue.idx), default=None)
+    return Speaker(best.start_char, best.end_char, best.entity_id) if best else None
+
+
+def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
+    """A quoted fragment inside a sentence of the writer's, not a whole utterance introduced by its cue."""
+    before = ctx.text[: q.open_at].rstrip()
+    if not before or not (before[-1].isalnum() or before[-1] in "])"):
+        return False
+    prev = ctx.doc.char_span(len(before) - 1, len(before), alignment_mode="expand")
+    if prev is None or len(prev) == 0:
+        return True
+    word = prev[-1]
+    if cue is not None and ctx.parsed:
+        if word.i == cue.i:
+            return False
+        path = [word, *word.ancestors]
+        if cue in path:
+            below = path[path.index(cue) - 1]
+            return below.dep_ in ("ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "attr", "acomp", "oprd")
+    if cue is not None and word.lower_ == cue.lower_:
+        return False
+    return ctx.text[q.start].islower() or len(ctx.text[q.start:q.end].split()) < 4
+
+
+def worth_keeping(q: Marked, text: str) -> bool:
+    """An unattributed quotation is kept only when it reads like speech, not a title or a scare-quoted word."""
+    words = text[q.start:q.end].split()
+    return len(words) >= 4 and not all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+
+
+# --- rows -------------------------------------------------------------------------------------------------------
+
+
+def _row(article_id: str, text: str, start: int, end: int, kind: str, speaker: Speaker | None,
+         cue: str | None) -> QuoteRow:
+    return QuoteRow(article_id, start, end, text[start:end], kind,
+                    text[speaker.start:speaker.end] if speaker else None,
+                    speaker.start if speaker else None, speaker.end if speaker else None,
+                    speaker.entity_id if speaker else None, cue)
+
+
+def _cue_token(ctx: Context, q: Marked, cue: str | None) -> Token | None:
+    if cue is None:
+        return None
+    near = [t for sent in window(ctx.doc, q, ctx.text) for t in sent if t.text == cue.split()[0]]
+    return near[0] if near else None
+
+
+def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[QuoteRow]:
+    """Rows for quotations in marks; a piece without its own cue shares the speaker of its neighbour piece."""
+    attrs = [attribute_marked(q, ctx) for q in marked]
+    for k in range(len(marked) - 2, -1, -1):  # a paragraph-spanning quotation is attributed at its end
+        if attrs[k] is None and marked[k].continues:
+            attrs[k] = attrs[k + 1]
+    for k in range(1, len(marked)):  # "...," he said. "..." : the second piece takes the first one's speaker
+        if attrs[k] is None and attrs[k - 1] is not None and _adjacent(marked[k - 1], marked[k], ctx.text):
+            attrs[k] = attrs[k - 1]
+    rows = []
+    for q, attr in zip(marked, attrs):
+        if attr is None and not worth_keeping(q, ctx.text):
+            continue
+        speaker = resolve_speaker(attr.subject, ctx) if attr else None
+        cue_tok = _cue_token(ctx, q, attr.cue) if attr else None
+        kind = "partial" if is_partial(q, cue_tok, ctx) else "direct"
+        rows.append(_row(article_id, ctx.text, q.start, q.end, kind, speaker, attr.cue if attr else None))
+    return rows
+
+
+def _adjacent(a: Marked, b: Marked, text: str) -> bool:
+    """B follows A with at most one short attribution sentence between them, in one paragraph or continuing."""
+    gap = text[a.end:b.open_at]
+    return a.continues or ("\n" not in gap.strip() and len(gap) < 150)
+
+
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Token range START:END without leading 'that' or punctuation and trailing punctuation."""
+    while start < end and (doc[start].is_punct or doc[start].dep_ in ("mark", "cc") or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
+        end -= 1
+    return start, end
+
+
+def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
+    """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
+    end = clause.right_edge.i + 1
+    for tok in clause.subtree:
+        if tok is not cue and tok.i > clause.i and is_cue(tok, ctx, SPEECH_VERBS) and tok.dep_ in ("relcl", "advcl"):
+            end = min(end, tok.left_edge.i)
+    return end
+
+
+def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
+    """Token ranges of what CUE reports: its clausal complement, or for 'according to' the clause it qualifies."""
+    doc = ctx.doc
+    if cue.lower_ == "according":
+        head = cue.head
+        if head.pos_ not in ("VERB", "AUX"):
+            return []
+        left, right = head.left_edge.i, head.right_edge.i + 1
+        lo, hi = cue.left_edge.i, cue.right_edge.i + 1
+        return [(hi, right)] if lo <= left + 1 else [(left, lo)]
+    out = []
+    for comp in cue.children:
+        if comp.dep_ != "ccomp":
+            continue
+        ranges = [(comp.left_edge.i, _clause_end(comp, cue, ctx))]
+        if any(ctx.quoted[i] for i in range(*ranges[0])):
+            # only the coordinated clauses free of quotation marks are reported speech in their own right
+            ranges = [(c.left_edge.i, c.right_edge.i + 1) for c in comp.children if c.dep_ == "conj"
+                      and c.pos_ in ("VERB", "AUX") and any(g.dep_ in SUBJECTS for g in c.children)]
+        out += [r for r in ranges if r[0] < r[1] and not any(ctx.quoted[i] for i in range(*r))]
+    return out
+
+
+def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
+    """Rows for reported speech: 'X said (that) ...', 'X told Y ...', 'according to X, ...'."""
+    rows = []
+    for cue in ctx.doc:
+        if not is_cue(cue, ctx, SPEECH_VERBS):
+            continue
+        subject = subject_of(cue)
+        if subject is None:
+            continue
+        for start, end in reported_clauses(cue, ctx):
+            start, end = _trim(ctx.doc, start, end)
+            if end - start < 2 or (start <= subject.i < end):
+                continue
+            span = ctx.doc[start:end]
+            rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect",
+                             resolve_speaker(subject, ctx), cue_text(cue)))
+    return rows
+
+
+def remember_speakers(ctx: Context) -> None:
+    """Non-pronoun subjects of every cue, in text order, for resolving later pronouns."""
+    for cue in ctx.doc:
+        if is_cue(cue, ctx, CUE_VERBS):
+            subject = subject_of(cue)
+            if subject is not None and subject.lower_ not in PERSON_PRONOUNS | OTHER_PRONOUNS | RELATIVES:
+                ctx.speakers.append((subject.sent.start, subject.i, resolve_speaker(subject, ctx)))
 
 
 def extract_quotes(doc: Doc, *, article_id: str, text: str, mentions: list[MentionRow]) -> list[QuoteRow]:
-    """Text between quotation marks, attributed to the nearest PERSON in the same sentence."""
-    out = []
-    for match in QUOTED.finditer(text):
-        start, end = match.span(1)
-        sent = doc.char_span(start, end, alignment_mode="expand")
-        sent = sent.sent if sent is not None else None
-        people = [m for m in mentions if m.label == "PERSON" and sent is not None
-                  and sent.start_char <= m.start_char < sent.end_char]
-        speaker = min(people, key=lambda m: abs(m.start_char - end), default=None)
-        cue = next((t.text for t in sent if t.pos_ == "VERB"), None) if sent is not None else None
-        out.append(QuoteRow(article_id, start, end, text[start:end], "direct",
-                            speaker.text if speaker else None, speaker.start_char if speaker else None,
-                            speaker.end_char if speaker else None, speaker.entity_id if speaker else None, cue))
-    return out
+    """Quotations in marks (direct or partial) and reported speech (indirect), each with speaker and cue."""
+    marked = quotation_spans(text)
+    ctx = Context(doc, text, mentions, marked)
+    if ctx.parsed:
+        remember_speakers(ctx)
+    rows = marked_rows(marked, ctx, article_id)
+    if ctx.parsed:
+        rows += indirect_rows(ctx, article_id)
+    unique = {(r.start_char, r.end_char): r for r in rows}
+    return sorted(unique.values(), key=lambda r: r.start_char)

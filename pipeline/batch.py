@@ -19,14 +19,15 @@ from pipeline.rows import ArticleRow, ErrorRow
 
 Rows = dict[str, list]
 
-_MODELS: dict[Config, Language] = {}
+_MODELS: dict[tuple, Language] = {}
 
 
 def model_for(cfg: Config) -> Language:
     """The model for CFG, loaded once per process (workers never receive it pickled)."""
-    if cfg not in _MODELS:
-        _MODELS[cfg] = load_model(cfg)
-    return _MODELS[cfg]
+    key = (cfg.model, cfg.components)  # what load_model depends on; other settings must not reload it
+    if key not in _MODELS:
+        _MODELS[key] = load_model(cfg)
+    return _MODELS[key]
 
 
 def extract(doc: Doc, article: Article) -> Rows:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from pipeline.config import load_config
-from pipeline.parse import ModelError
-from pipeline.runner import run
+from pipeline.engine import EngineError
+from pipeline.runner import OutputLocked, run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--model", help="installed spaCy model package to use")
     run_cmd.add_argument("--n-process", type=int, help="worker processes (0 = every core)")
     run_cmd.add_argument("--batch-size", type=int, help="texts per nlp.pipe batch")
+    run_cmd.add_argument("--full-refresh", action="store_true",
+                         help="re-process every article, not only new or changed ones")
+    run_cmd.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
+    run_cmd.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     return parser
 
 
@@ -31,14 +35,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cfg = load_config(args.config).with_options(
-            model=args.model, n_process=args.n_process, batch_size=args.batch_size)
+            model=args.model, n_process=args.n_process, batch_size=args.batch_size,
+            engine=args.engine or ("dask" if args.scheduler else None), scheduler=args.scheduler)
         args.output.mkdir(parents=True, exist_ok=True)
-        summary = run(args.input, args.output, cfg)
-    except ModelError as err:
+        summary = run(args.input, args.output, cfg, full_refresh=args.full_refresh)
+    except OutputLocked as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 4
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 5
+    except RuntimeError as err:
+        from pipeline.parse import ModelError  # noqa: PLC0415 - spaCy is slow to import; needed only here
+
+        if not isinstance(err, ModelError):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 3
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{summary.articles} articles, {summary.errors} errors -> {summary.output}")
+    print(f"{summary.articles} articles, {summary.errors} errors -> {summary.output} "
+          f"({summary.processed} processed, {summary.removed} dropped this run)")
     return 0

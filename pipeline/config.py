@@ -21,6 +21,8 @@ class Config:
     articles_per_task: int = 256
     n_process: int = 0  # 0 means every core
     max_chars: int = 200_000  # longer texts are parsed in pieces
+    engine: str = "local"  # local (process pool) or dask
+    scheduler: str | None = None  # Dask scheduler address; none starts a local cluster
 
     @property
     def processes(self) -> int:

@@ -1,34 +1,146 @@
-"""Runs the stages over an input folder: read, batch, process (one or many processes), write."""
+"""Runs the stages over an input folder: read, skip what the manifest says is done, process, write, commit.
+
+A run holds OUTPUT/.lock, writes new parts under pending names, rewrites the parts that held changed or
+removed articles (merging small parts when they pile up), rebuilds `entities`, then commits by replacing
+the manifest; only then are pending parts renamed in and obsolete ones deleted (see write.sync_parts).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
-import shutil
+import json
+import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+from tqdm import tqdm
 
 from pipeline import __version__
-from pipeline.articles import read_articles
-from pipeline.batch import Rows, model_for, process_batch
+from pipeline.articles import Article, read_articles
 from pipeline.config import Config
-from pipeline.entities import build_entities
-from pipeline.parse import model_label
-from pipeline.rows import MentionRow
-from pipeline.schemas import TABLES
-from pipeline.write import Provenance, to_arrow, write_part
+from pipeline.engine import Rows, run_engine
+from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
+                               row_keys, unchanged, write_manifest)
+from pipeline.rows import ErrorRow, MentionRow
+from pipeline.schemas import ARTICLE_TABLES, TABLES
+from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, write_pending
+
+# Merge parts holding fewer than half a task's articles once this many of them pile up.
+COMPACT_AFTER = 8
+
+
+class OutputLocked(RuntimeError):
+    """Another run is writing to the same output folder."""
 
 
 @dataclass(frozen=True)
 class RunSummary:
-    articles: int
-    errors: int
+    articles: int  # rows of the articles table after the run
+    errors: int  # rows of the errors table after the run
+    processed: int  # input items parsed by this run (new or changed)
+    removed: int  # input items whose rows this run dropped (changed or gone)
     output: Path
+    run_id: str
+
+
+def run(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool = False,
+        progress: bool | None = None) -> RunSummary:
+    """Bring the tables in OUTPUT_DIR up to date with INPUT_DIR, processing only new or changed articles."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(output_dir / ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputLocked(f"another run is writing to {output_dir} (lock file {output_dir / '.lock'})") from None
+    try:
+        return update(input_dir, output_dir, cfg, full_refresh=full_refresh,
+                      progress=sys.stderr.isatty() if progress is None else progress)
+    finally:
+        lock.release()
+
+
+def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool, progress: bool) -> RunSummary:
+    committed = read_manifest(output_dir)
+    sync_parts(output_dir, committed, prune=(output_dir / MANIFEST_NAME).exists())  # finish a killed run
+    versions = current_versions(cfg)
+    previous = committed if not full_refresh and committed.versions() <= {versions} else Manifest()
+    run_id = new_run_id()
+    provenance = Provenance(run_id, versions.pipeline_version, versions.model)
+
+    kept: dict[str, Entry] = {}
+    todo = changed_items(read_articles(input_dir), previous, kept)
+    new_entries: dict[str, Entry] = {}
+    new_parts: list[str] = []
+    with progress_bar(progress) as bar:
+        results = run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler)
+        for index, (batch, rows) in enumerate(results):
+            stem = f"part-{run_id}-{index:05d}"
+            write_rows(output_dir, stem, rows, provenance)
+            new_entries.update((item_key(i), entry_for(i, versions, run_id, stem)) for i in batch)
+            new_parts.append(stem)
+            bar.update(len(batch))
+            bar.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
+            bar.set_postfix_str(f"{bar.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
+
+    stale = set(previous.entries) - set(kept)
+    if not new_entries and not stale and previous is committed and committed.entities_part:
+        return summary(output_dir, committed, 0, 0, run_id)  # nothing changed: nothing to write
+    manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
+    holding_stale = {previous.entries[key].part for key in stale}
+    rewrite_parts(output_dir, manifest, stale, holding_stale, run_id, cfg.articles_per_task)
+    if not manifest.parts:
+        write_rows(output_dir, f"part-{run_id}-empty", {}, provenance)  # every table stays readable
+        manifest.parts.append(f"part-{run_id}-empty")
+    manifest.entities_part = f"part-{run_id}"
+    write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
+    write_manifest(output_dir, manifest)  # the commit point
+    sync_parts(output_dir, manifest)
+    return summary(output_dir, manifest, len(new_entries), len(stale), run_id)
+
+
+def current_versions(cfg: Config) -> Versions:
+    """Versions the rows depend on: the pipeline's, the model's, and the settings that change output."""
+    settings = json.dumps({"model": cfg.model, "components": list(cfg.components), "max_chars": cfg.max_chars})
+    return Versions(__version__, installed_model_label(cfg), settings)
+
+
+def installed_model_label(cfg: Config) -> str:
+    """lang_name-version of the model from its meta.json, without loading spaCy (an unchanged re-run needs neither)."""
+    spec = None if Path(cfg.model).is_dir() else importlib.util.find_spec(cfg.model)
+    path = Path(cfg.model) if spec is None else Path(spec.origin).parent
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        from pipeline.batch import model_for  # noqa: PLC0415 - spaCy is slow to import
+
+        meta = model_for(cfg).meta  # raises ModelError when the model is not installed
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time and a random suffix."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def changed_items(items: Iterable[Article | ErrorRow], previous: Manifest, kept: dict[str, Entry]
+                  ) -> Iterator[Article | ErrorRow]:
+    """Items that are new or changed since PREVIOUS; unchanged ones are recorded in KEPT instead."""
+    for item in items:
+        key = item_key(item)
+        old = previous.entries.get(key)
+        if key not in kept and unchanged(old, item):
+            kept[key] = old
+        else:
+            yield item
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -37,28 +149,85 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def processed(batch_iter: Iterable[list], cfg: Config) -> Iterator[Rows]:
-    """process_batch over every batch, in order, on cfg.processes spawned worker processes."""
-    if cfg.processes == 1:
-        yield from (process_batch(b, cfg) for b in batch_iter)
-        return
-    with ProcessPoolExecutor(cfg.processes, mp_context=get_context("spawn")) as pool:
-        yield from pool.map(process_batch, batch_iter, itertools.repeat(cfg))
+def write_rows(output_dir: Path, stem: str, rows: Rows, provenance: Provenance) -> None:
+    """One pending part per per-article table (empty ones too, so every table folder stays readable)."""
+    for name in ARTICLE_TABLES:
+        write_pending(output_dir, name, stem, to_arrow(name, rows.get(name, []), provenance))
 
 
-def run(input_dir: Path, output_dir: Path, cfg: Config) -> RunSummary:
-    provenance = Provenance(uuid.uuid4().hex[:12], __version__, model_label(model_for(cfg)))
-    for name in TABLES:
-        shutil.rmtree(output_dir / name, ignore_errors=True)
-    n_articles = n_errors = 0
-    for index, rows in enumerate(processed(batches(read_articles(input_dir), cfg.articles_per_task), cfg)):
-        for name in TABLES:
-            if name != "entities":
-                write_part(output_dir / name / f"part-{index:05d}.parquet",
-                           to_arrow(name, rows.get(name, []), provenance))
-        n_articles += len(rows.get("articles", []))
-        n_errors += len(rows.get("errors", []))
-    mentions = pq.read_table(output_dir / "mentions", columns=[f.name for f in TABLES["mentions"].fields])
-    entity_rows = build_entities(MentionRow(**r) for r in mentions.to_pylist())
-    write_part(output_dir / "entities" / "part-00000.parquet", to_arrow("entities", entity_rows, provenance))
-    return RunSummary(n_articles, n_errors, output_dir)
+def rewrite_parts(output_dir: Path, manifest: Manifest, stale: set[str], holding_stale: set[str], run_id: str,
+                  target: int) -> None:
+    """Rewrite the parts HOLDING_STALE items without their rows; merge small parts once they pile up."""
+    sizes = Counter(e.part for e in manifest.entries.values())
+    dropped = {p for p in manifest.parts if sizes[p] == 0}  # every row in it is stale (or it is a placeholder)
+    small = [p for p in manifest.parts if p not in dropped and sizes[p] < target // 2]
+    rewrite = (holding_stale | (set(small) if len(small) >= COMPACT_AFTER else set())) - dropped
+    stale_keys = pa.array(sorted(stale), pa.string())
+    moved: dict[str, str] = {}
+    for index, group in enumerate(size_groups(sorted(rewrite), sizes, target)):
+        stem = f"part-{run_id}-r{index:05d}"
+        for name in ARTICLE_TABLES:
+            tables = [without_keys(name, read_part(output_dir, name, p), stale_keys) for p in group]
+            write_pending(output_dir, name, stem, pa.concat_tables(tables))
+        moved.update((p, stem) for p in group)
+    for key, entry in manifest.entries.items():
+        if entry.part in moved:
+            manifest.entries[key] = replace(entry, part=moved[entry.part])
+    kept_parts = [p for p in manifest.parts if p not in dropped and p not in moved]
+    manifest.parts = sorted({*kept_parts, *moved.values()})
+
+
+def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]]:
+    """PARTS in consecutive groups of at most TARGET items (a larger part stays alone)."""
+    groups: list[list[str]] = [[]]
+    total = 0
+    for part in parts:
+        if groups[-1] and total + sizes[part] > target:
+            groups.append([])
+            total = 0
+        groups[-1].append(part)
+        total += sizes[part]
+    return [g for g in groups if g]
+
+
+def without_keys(name: str, table: pa.Table, keys: pa.Array) -> pa.Table:
+    """TABLE without the rows written for the manifest KEYS."""
+    if not len(keys) or not table.num_rows:
+        return table
+    return table.filter(pc.invert(pc.fill_null(pc.is_in(row_keys(name, table), value_set=keys), False)))
+
+
+def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance) -> pa.Table:
+    """The entities table rebuilt from the mentions of every live part."""
+    from pipeline.entities import build_entities  # noqa: PLC0415 - spaCy is slow to import
+
+    return to_arrow("entities", build_entities(all_mentions(output_dir, manifest.parts)), provenance)
+
+
+def all_mentions(output_dir: Path, parts: list[str]) -> Iterator[MentionRow]:
+    """Every mention in PARTS, in (article_id, start_char) order so entities never depend on part order."""
+    columns = [f.name for f in fields(MentionRow)]
+    tables = [read_part(output_dir, "mentions", p, columns) for p in parts]
+    table = pa.concat_tables(tables).sort_by([("article_id", "ascending"), ("start_char", "ascending")])
+    del tables
+    for batch in table.to_batches(max_chunksize=65_536):
+        yield from (MentionRow(**row) for row in batch.to_pylist())
+
+
+def summary(output_dir: Path, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:
+    return RunSummary(table_rows(output_dir, "articles", manifest), table_rows(output_dir, "errors", manifest),
+                      processed, removed, output_dir, run_id)
+
+
+def table_rows(output_dir: Path, name: str, manifest: Manifest) -> int:
+    """Row count of table NAME from the part files' footers."""
+    return sum(pq.ParquetFile(part_path(output_dir, name, p)).metadata.num_rows for p in manifest.stems(name))
+
+
+class _Progress(tqdm):
+    words = 0
+
+
+def progress_bar(enabled: bool) -> tqdm:
+    """Articles and words/s on a terminal; silent under cron or in a pipe."""
+    return _Progress(unit=" articles", disable=not enabled, mininterval=1.0, smoothing=0.1)

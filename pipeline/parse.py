@@ -54,8 +54,14 @@ def pieces(text: str, max_chars: int) -> list[str]:
     return out
 
 
+def piece_size(nlp: Language, cfg: Config) -> int:
+    """The longest text parsed in one go: cfg.max_chars, never beyond what the model accepts."""
+    return max(1, min(cfg.max_chars, nlp.max_length))
+
+
 def parse_long(nlp: Language, text: str, cfg: Config) -> Doc:
-    docs = list(nlp.pipe(pieces(text, cfg.max_chars), batch_size=1))
+    """One Doc over TEXT parsed piece by piece; token offsets index TEXT (the pieces concatenate to it)."""
+    docs = list(nlp.pipe(pieces(text, piece_size(nlp, cfg)), batch_size=1))
     return Doc.from_docs(docs, ensure_whitespace=False)
 
 
@@ -63,7 +69,7 @@ def parse(articles: Sequence[Article], nlp: Language, cfg: Config) -> Iterator[t
     """(Doc, Article) pairs of one batch in input order; each Doc's text has the length of the article text."""
     short: list[Article] = []
     for article in articles:
-        if len(article.text) > cfg.max_chars:
+        if len(article.text) > piece_size(nlp, cfg):
             yield from _pipe(short, nlp, cfg)
             short = []
             yield parse_long(nlp, article.text_for_parser(), cfg), article

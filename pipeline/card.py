@@ -1,0 +1,131 @@
+"""The dataset card OUTPUT/README.md: every table and column with its type and meaning, joins, run and row counts.
+
+Generated from pipeline/schemas.py, so it cannot drift from the tables. It sits at the output root because a
+non-Parquet file inside a table folder breaks `pandas.read_parquet(OUTPUT / NAME)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline.schemas import TABLES, Table
+
+CARD_NAME = "README.md"
+# Columns that join tables, and the column each one points to.
+JOINS = {
+    "article_id": "articles.article_id",
+    "entity_id": "entities.entity_id",
+    "speaker_entity_id": "entities.entity_id",
+}
+
+
+def description(field: pa.Field) -> str:
+    return (field.metadata or {}).get(b"description", b"").decode("utf-8")
+
+
+def undocumented() -> list[str]:
+    """`table.column` of every column of every table whose schema field has no description."""
+    return [f"{name}.{f.name}" for name, t in TABLES.items() for f in t.schema if not description(f).strip()]
+
+
+def type_name(type_: pa.DataType) -> str:
+    """Arrow type as a notebook user reads it: date32, int64, list<string>, ..."""
+    if pa.types.is_list(type_):
+        return f"list<{type_name(type_.value_type)}>"
+    if pa.types.is_dictionary(type_):
+        return f"dictionary<{type_name(type_.value_type)}>"
+    return {"date32[day]": "date32"}.get(str(type_), str(type_))
+
+
+def part_files(output_dir: Path, name: str) -> list[Path]:
+    """The Parquet files readers see in table NAME (hidden pending files left out, as readers do)."""
+    folder = output_dir / name
+    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))) if folder.is_dir() else []
+
+
+def row_count(output_dir: Path, name: str) -> int:
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in part_files(output_dir, name))
+
+
+def run_ids(output_dir: Path, name: str) -> list[str]:
+    """Distinct run_id values in table NAME (rows kept by incremental runs keep the run that wrote them)."""
+    files = part_files(output_dir, name)
+    if not files or "run_id" not in TABLES[name].schema.names:
+        return []
+    ids = set()
+    for path in files:
+        ids.update(pc.unique(pq.read_table(path, columns=["run_id"])["run_id"]).to_pylist())
+    return sorted(str(v) for v in ids if v is not None)
+
+
+def joins_of(table: Table) -> list[str]:
+    return [f"`{f.name}` -> `{JOINS[f.name]}`" for f in table.fields
+            if f.name in JOINS and f"{table.name}.{f.name}" != JOINS[f.name]]
+
+
+def escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def column_lines(table: Table) -> list[str]:
+    lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{f.name}` | {type_name(f.type)} | {'yes' if f.nullable else 'no'} | {escape(description(f))} |"
+              for f in table.schema]
+    return lines
+
+
+def card_text(output_dir: Path, *, run_id: str, pipeline_version: str, model: str,
+              input_dir: Path | None = None, written_at: datetime | None = None) -> str:
+    """The dataset card of the tables in OUTPUT_DIR as Markdown."""
+    when = (written_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    source = f" from `{input_dir}`" if input_dir else ""
+    lines = [
+        "# Dataset card: news extraction tables",
+        "",
+        f"Written by run `{run_id}` (pipeline {pipeline_version}, spaCy model `{model}`) on {when}{source}.",
+        "Generated from `pipeline/schemas.py`; do not edit by hand. Rows kept from earlier runs (incremental",
+        "re-runs process only new or changed articles) carry the `run_id` of the run that wrote them.",
+        "",
+        "## Reading the tables",
+        "",
+        "Each table is a folder of Parquet files with one schema. Read a table whole:",
+        "",
+        "```python",
+        "import pandas as pd, polars as pl, duckdb",
+        'mentions = pd.read_parquet("OUTPUT/mentions")',
+        'mentions = pl.read_parquet("OUTPUT/mentions/*.parquet")',
+        "duckdb.sql(\"SELECT label, count(*) FROM read_parquet('OUTPUT/mentions/*.parquet') GROUP BY label\")",
+        "```",
+        "",
+        "Character offsets (`start_char`, `end_char`, `speaker_start_char`, `speaker_end_char`) index",
+        "`articles.text` as a Python string, end exclusive: `text[start_char:end_char]` is the span's text.",
+        "",
+        "## Tables",
+        "",
+        "| table | one row per | rows | written by runs |",
+        "|---|---|---:|---|",
+    ]
+    for name, table in TABLES.items():
+        runs = ", ".join(f"`{r}`" for r in run_ids(output_dir, name)) or "-"
+        lines.append(f"| [{name}](#{name}) | {table.one_row_per} | {row_count(output_dir, name):,} | {runs} |")
+    lines += ["", "## Join keys", "", "| table | joins |", "|---|---|"]
+    lines += [f"| {name} | {', '.join(joins_of(t))} |" for name, t in TABLES.items() if joins_of(t)]
+    for name, table in TABLES.items():
+        lines += ["", f"## {name}", "", f"One row per {table.one_row_per}.", ""] + column_lines(table)
+    return "\n".join(lines) + "\n"
+
+
+def write_card(output_dir: Path, *, run_id: str, pipeline_version: str, model: str,
+               input_dir: Path | None = None) -> Path:
+    """Write the dataset card to OUTPUT_DIR/README.md (through a temporary name) and return its path."""
+    path = output_dir / CARD_NAME
+    tmp = path.with_name(f".{CARD_NAME}.tmp")
+    tmp.write_text(card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model,
+                             input_dir=input_dir), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,24 +1,679 @@
-"""Stage 3b: temporal expressions of one Doc as TIMEX3, resolved against the publication date."""
+"""Stage 3b: temporal expressions of one Doc as TIMEX3, resolved against the publication date.
+
+Rule design after HeidelTime: word classes (models/dates/lexicon.json) expand into the regexes of
+models/dates/rules.tsv; each rule names the normaliser below that turns its groups into a TIMEX3 value.
+spaCy DATE/TIME entities that no rule covers are kept when dateparser reads them as an absolute date.
+Relative values need the publication date (DCT); without one they stay null or XXXX-..., never today.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
-import dateparser
 from spacy.tokens import Doc
 
 from pipeline.rows import DateRow
 
+MODELS = Path(__file__).resolve().parent.parent / "models" / "dates"
+LEX = json.loads((MODELS / "lexicon.json").read_text(encoding="utf-8"))
 
-def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | None) -> list[DateRow]:
-    """DATE/TIME entities, with a value where dateparser resolves them."""
+MONTHS: dict[str, int] = LEX["month"]
+WEEKDAYS: dict[str, int] = LEX["weekday"]
+NUMBERS: dict[str, int] = LEX["number"]
+UNITS: dict[str, list] = LEX["unit"]
+MODS: dict[str, str] = LEX["mod"]
+APPROX: dict[str, str] = LEX["approx"]
+RELATIVE: dict[str, int] = LEX["relative"]
+FUTURE_CUES = set(LEX["future_cue"])
+FUTURE_NEEDS_TO = {"going", "scheduled", "expected", "due", "plans", "planned", "plan", "set", "intends", "aims",
+                   "hopes"}
+PAST_CUES = set(LEX["past_cue"])
+MONTH_CONTEXT = set(LEX["month_context"])
+LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
+TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
+
+
+def alternation(words) -> str:
+    """Regex alternation of WORDS, longest first, spaces matching any run of whitespace."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+def unit_alternation() -> str:
+    forms = []
+    for unit in UNITS:
+        plural = "centuries" if unit == "century" else unit + "s"
+        forms += [plural, unit]
+    return alternation(forms)
+
+
+SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
+NUMBER = (rf"\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
+          rf"|{SIMPLE_NUMBER}")
+CLASSES = {
+    "month": rf"(?-i:{alternation(w.capitalize() for w in MONTHS)}|{alternation(w.upper() for w in MONTHS)})",
+    "monthname": rf"(?-i:{alternation(w.capitalize() for w in MONTHS if len(w) > 3 or w == 'may')})",
+    "weekday": rf"(?-i:{alternation(w.capitalize() for w in WEEKDAYS if len(w) > 4)})",
+    "day": r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)",
+    "year": r"(?<![\d$£€.,])(?:1[6-9]|20)\d\d(?![\d,.]\d)",
+    "num": rf"(?:{NUMBER})(?P<half>\s+and\s+a\s+half)?",
+    "unit": unit_alternation(),
+    "relative": alternation(RELATIVE),
+    "mod": alternation(MODS),
+    "approx": alternation(APPROX),
+    "season": alternation(LEX["season"]),
+    "part": alternation(LEX["part_of_day"]),
+    "deictic": alternation(LEX["deictic_day"]),
+    "reference": alternation(LEX["reference"]),
+    "set": alternation(LEX["set"]),
+    "holiday": rf"(?-i:{alternation(w.title().replace('S ', 's ') for w in LEX['holiday'])})",
+    "ordinal": alternation(LEX["ordinal"]),
+    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:[:.](?P<minute>[0-5]\d))?\s*(?:(?P<ampm>[ap])\.?m\.?(?!\w)"
+              r"(?:\s+\(?(?P<tz>UTC|GMT|EST|EDT|PST|PDT|CET|BST)(?:\s*[+-]\s*\d+)?\)?)?"
+              r"|\s*\(?(?P<tz2>UTC|GMT|EST|EDT|PST|PDT|CET|BST)\)?)"
+              r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"),
+}
+CLASSES["mod_prefix"] = r"(?:(?P<modword>early|mid|late|earlier|later)(?:\s+|-))?"
+PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    type: str
+    regex: re.Pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Timex:
+    type: str
+    value: str | None
+    granularity: str | None
+    mod: str | None = None
+    anchored: bool = False
+
+
+def expand(pattern: str) -> str:
+    """PATTERN with each {class} or {class:group} replaced by a named group of that word class."""
+    def group(m: re.Match) -> str:
+        name, alias = m.group(1), m.group(2) or m.group(1)
+        body = CLASSES[name]
+        return body if name in ("clock", "mod_prefix") else f"(?P<{alias}>{body})"
+    return PLACEHOLDER.sub(group, pattern)
+
+
+def load_rules(path: Path) -> list[Rule]:
+    rules = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, type_, pattern = line.split("\t")
+            regex = re.compile(rf"(?<![\w'’-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
+            rules.append(Rule(name, type_, regex))
+    return rules
+
+
+RULES = load_rules(MODELS / "rules.tsv")
+LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
+
+
+# ---- calendar arithmetic -------------------------------------------------------------------------
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, min(d.day, monthrange(d.year + y, m + 1)[1]))
+
+
+def week_value(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def shifted(dct: date, unit: str, n: int) -> tuple[str, str] | None:
+    """(value, granularity) of the UNIT N steps from DCT: this week, last month, next year, ..."""
+    if unit == "day":
+        return (dct + timedelta(days=n)).isoformat(), "day"
+    if unit in ("week", "weekend"):
+        return week_value(dct + timedelta(weeks=n)) + ("-WE" if unit == "weekend" else ""), "week"
+    if unit == "fortnight":
+        return week_value(dct + timedelta(weeks=2 * n)), "week"
+    if unit == "month":
+        return add_months(dct, n).strftime("%Y-%m"), "month"
+    if unit == "quarter":
+        q = (dct.year * 4 + (dct.month - 1) // 3) + n
+        return f"{q // 4}-Q{q % 4 + 1}", "quarter"
+    if unit == "year":
+        return str(dct.year + n), "year"
+    if unit == "decade":
+        return str(dct.year // 10 + n), "decade"
+    if unit == "century":
+        return str(dct.year // 100 + n), "century"
+    return None
+
+
+def interval(value: str | None) -> tuple[date, date] | None:
+    """First and last day of the calendar interval a TIMEX3 date value denotes."""
+    if not value or value[:1] in "PX" or not value[:4].isdigit():
+        return None
+    head = value.split("T")[0]
+    try:
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", head):
+            d = date.fromisoformat(head)
+            return d, d
+        y = int(value[:4])
+        if m := re.fullmatch(r"\d{4}-(\d\d)", head):
+            mo = int(m.group(1))
+            return date(y, mo, 1), date(y, mo, monthrange(y, mo)[1])
+        if m := re.fullmatch(r"\d{4}-W(\d\d)(-WE)?", head):
+            monday = date.fromisocalendar(y, int(m.group(1)), 1)
+            return (monday + timedelta(days=5), monday + timedelta(days=6)) if m.group(2) else (
+                monday, monday + timedelta(days=6))
+        if m := re.fullmatch(r"\d{4}-Q([1-4])", head):
+            q = int(m.group(1))
+            return date(y, 3 * q - 2, 1), date(y, 3 * q, monthrange(y, 3 * q)[1])
+        if m := re.fullmatch(r"\d{4}-H([12])", head):
+            return (date(y, 1, 1), date(y, 6, 30)) if m.group(1) == "1" else (date(y, 7, 1), date(y, 12, 31))
+        if m := re.fullmatch(r"\d{4}-(SP|SU|FA|WI)", head):
+            first, last = SEASON_MONTHS[m.group(1)]
+            end_year = y + 1 if last < first else y
+            return date(y, first, 1), date(end_year, last, monthrange(end_year, last)[1])
+        if re.fullmatch(r"\d{4}", head):
+            return date(y, 1, 1), date(y, 12, 31)
+        if re.fullmatch(r"\d{3}", head):
+            return date(int(head) * 10, 1, 1), date(int(head) * 10 + 9, 12, 31)
+    except ValueError:
+        return None
+    return None
+
+
+# ---- context: tense of the clause around an expression --------------------------------------------
+
+def tense_near(doc: Doc, start: int, end: int) -> str | None:
+    """'past' or 'future' from the nearest tense cue in the sentence, else None."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return None
+    sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
+    best: tuple[int, str] | None = None
+    for tok in sent:
+        if span.start <= tok.i < span.end:
+            continue
+        tense = token_tense(tok)
+        if tense:
+            dist = span.start - tok.i if tok.i < span.start else tok.i - span.end + 1
+            if best is None or dist < best[0]:
+                best = (dist, tense)
+    return best[1] if best else None
+
+
+def token_tense(tok) -> str | None:
+    low = tok.lower_
+    if low in FUTURE_CUES:
+        needs_to = low in FUTURE_NEEDS_TO
+        nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
+        if not needs_to or nxt == "to":
+            return "future"
+    if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously"):
+        return "past"
+    return None
+
+
+# ---- normalisers: one per rule name, (groups, context) -> Timex or None -----------------------------
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    doc: Doc
+    dct: date | None
+    start: int
+    end: int
+
+    def tense(self) -> str | None:
+        return tense_near(self.doc, self.start, self.end)
+
+    def previous_word(self) -> str:
+        m = re.search(r"([\w'’-]+)\W*$", self.doc.text[max(0, self.start - 30):self.start])
+        return m.group(1).lower() if m else ""
+
+
+def number(text: str | None, half: str | None = None) -> str | None:
+    """'two' -> '2', '2.5' / 'two and a half' -> '2.5'; vague amounts ('several') -> 'X'."""
+    if not text:
+        return None
+    text = " ".join(text.lower().replace(",", ".").split())
+    if text.endswith(" and a half"):
+        text, half = text[: -len(" and a half")], half or "half"
+    if text in LEX["vague_number"]:
+        return "X"
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        n = float(text)
+    elif text in NUMBERS:
+        n = NUMBERS[text]
+    else:
+        parts = re.split(r"[\s-]", text)
+        if not all(p in NUMBERS for p in parts):
+            return None
+        n = sum(NUMBERS[p] for p in parts)
+    n += 0.5 if half else 0
+    return str(int(n)) if n == int(n) else str(n)
+
+
+def unit_of(word: str) -> str:
+    word = " ".join(word.lower().split())
+    if word == "centuries":
+        return "century"
+    return word if word in UNITS else word[:-1]
+
+
+def duration_value(n: str, unit: str) -> str:
+    code, _, is_time = UNITS[unit]
+    if n != "X" and code[:-1].isdigit():  # decade = 10Y, century = 100Y, fortnight = 2W
+        factor = int(code[:-1])
+        n, code = str(int(float(n) * factor)) if float(n) * factor == int(float(n) * factor) else str(float(n) * factor), code[-1]
+    elif code[:-1].isdigit():
+        code = code[-1]
+    return f"PT{n}{code}" if is_time else f"P{n}{code}"
+
+
+def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
+    """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news."""
+    if ctx.dct is None:
+        return None, False
+    tense = ctx.tense()
+    if tense == "past" and month > ctx.dct.month:
+        return ctx.dct.year - 1, True
+    if tense == "future" and month < ctx.dct.month:
+        return ctx.dct.year + 1, True
+    return ctx.dct.year, True
+
+
+def mod_of(word: str | None) -> str | None:
+    return MODS.get(word.lower()) if word else None
+
+
+def full(g: dict, ctx: Context) -> Timex | None:
+    d = safe_date(int(g["year"]), MONTHS[g["month"].lower().rstrip(".")], int(re.sub(r"\D", "", g["day"])))
+    return Timex("DATE", d.isoformat(), "day") if d else None
+
+
+def safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def iso(g: dict, ctx: Context) -> Timex | None:
+    d = safe_date(int(g["year"]), int(g["mnum"]), int(g["dnum"]))
+    return Timex("DATE", d.isoformat(), "day") if d else None
+
+
+def numeric(g: dict, ctx: Context) -> Timex | None:
+    y = int(g["ynum"])
+    y = y if y > 99 else (1900 + y if y >= 50 else 2000 + y)
+    d = safe_date(y, int(g["mnum"]), int(g["dnum"]))
+    return Timex("DATE", d.isoformat(), "day") if d else None
+
+
+def month_day(g: dict, ctx: Context) -> Timex | None:
+    month, day = MONTHS[g["month"].lower().rstrip(".")], int(re.sub(r"\D", "", g["day"]))
+    year, anchored = resolved_year(ctx, month)
+    if year is None:
+        return Timex("DATE", f"XXXX-{month:02d}-{day:02d}", "day") if day <= 31 else None
+    d = safe_date(year, month, day)
+    return Timex("DATE", d.isoformat(), "day", anchored=anchored) if d else None
+
+
+def month_year(g: dict, ctx: Context) -> Timex:
+    return Timex("DATE", f"{g['year']}-{MONTHS[g['monthname'].lower()]:02d}", "month", mod_of(g.get("modword")))
+
+
+def month(g: dict, ctx: Context) -> Timex | None:
+    word = g["monthname"].lower()
+    if word in ("may", "march") and not g.get("modword") and ctx.previous_word() not in MONTH_CONTEXT:
+        return None  # the modal verb "May" / the verb "march"
+    m = MONTHS[word]
+    year, anchored = resolved_year(ctx, m)
+    value = f"{year}-{m:02d}" if year else f"XXXX-{m:02d}"
+    return Timex("DATE", value, "month", mod_of(g.get("modword")), anchored)
+
+
+def year(g: dict, ctx: Context) -> Timex:
+    y = g.get("year")
+    if y is None:
+        yy = int(g["yy"])
+        y = str(1900 + yy if yy >= 30 else 2000 + yy)
+    return Timex("DATE", y, "year", mod_of(g.get("modword")))
+
+
+def decade(g: dict, ctx: Context) -> Timex | None:
+    digits = g["decade"].lstrip("'")
+    if len(digits) == 2:
+        digits = ("19" if int(digits) >= 30 else "20") + digits
+    return Timex("DATE", digits[:3], "decade", mod_of(g.get("modword")))
+
+
+def relyear(word: str | None, ctx: Context) -> int | None:
+    if ctx.dct is None:
+        return None
+    return ctx.dct.year + {"last": -1, "next": 1}.get((word or "").lower(), 0)
+
+
+def quarter(g: dict, ctx: Context) -> Timex | None:
+    if g.get("relative"):
+        if ctx.dct is None:
+            return Timex("DATE", None, "quarter")
+        value, gran = shifted(ctx.dct, "quarter", RELATIVE[g["relative"].lower()])
+        return Timex("DATE", value, gran, anchored=True)
+    q = int(g["qnum"]) if g.get("qnum") else LEX["ordinal"][g["ordinal"].lower()]
+    if g.get("year"):
+        return Timex("DATE", f"{g['year']}-Q{q}", "quarter")
+    y = relyear(g.get("relyear"), ctx)
+    if y is not None and not g.get("relyear") and ctx.tense() == "past" and q > (ctx.dct.month - 1) // 3 + 1:
+        y -= 1
+    return Timex("DATE", f"{y}-Q{q}" if y else f"XXXX-Q{q}", "quarter", anchored=y is not None)
+
+
+def half(g: dict, ctx: Context) -> Timex:
+    h = 1 if g["half"].lower() == "first" else 2
+    y = g.get("year") or relyear(g.get("relyear"), ctx)
+    return Timex("DATE", f"{y}-H{h}" if y else f"XXXX-H{h}", "half", anchored=not g.get("year") and y is not None)
+
+
+def season(g: dict, ctx: Context) -> Timex:
+    code = LEX["season"][g["season"].lower()]
+    rel = (g.get("relseason") or "").lower()
+    y = int(g["year"]) if g.get("year") else relyear(rel if rel in ("last", "next") else None, ctx)
+    return Timex("DATE", f"{y}-{code}" if y else f"XXXX-{code}", "season", mod_of(rel) if rel in MODS else None,
+                 anchored=not g.get("year") and y is not None)
+
+
+def holiday(g: dict, ctx: Context) -> Timex:
+    md = LEX["holiday"][" ".join(g["holiday"].lower().split()).replace("’", "'")]
+    y = g.get("year") or relyear(None, ctx)
+    return Timex("DATE", f"{y}-{md}" if y else f"XXXX-{md}", "day", anchored=not g.get("year") and y is not None)
+
+
+def deictic(g: dict, ctx: Context) -> Timex:
+    offset = LEX["deictic_day"][g["deictic"].lower()]
+    if ctx.dct is None:
+        return Timex("DATE", None, "day")
+    return Timex("DATE", (ctx.dct + timedelta(days=offset)).isoformat(), "day", anchored=True)
+
+
+def mod_rel(g: dict, ctx: Context) -> Timex | None:
+    unit = unit_of(g["unit"])
+    if g["unit"].lower().endswith("s") and unit != "century":
+        return None
+    mod = mod_of(g["mod"])
+    if g.get("year"):
+        return Timex("DATE", g["year"], "year", mod)
+    if g.get("monthname"):
+        y, anchored = (int(g["year"]), False) if g.get("year") else resolved_year(ctx, MONTHS[g["monthname"].lower()])
+        m = MONTHS[g["monthname"].lower()]
+        return Timex("DATE", f"{y}-{m:02d}" if y else f"XXXX-{m:02d}", "month", mod, anchored)
+    n = RELATIVE.get((g.get("relative") or "this").lower(), 0)
+    if ctx.dct is None:
+        return Timex("DATE", None, UNITS[unit][1], mod)
+    got = shifted(ctx.dct, unit, n)
+    return Timex("DATE", got[0], got[1], mod, anchored=True) if got else None
+
+
+def rel_unit(g: dict, ctx: Context) -> Timex | None:
+    rel, unit = g["relative"].lower(), unit_of(g["unit"])
+    if g["unit"].lower().endswith("s") and unit != "century":
+        return None
+    text = ctx.doc.text[ctx.start:ctx.end].lower()
+    if rel in ("past", "coming") or (text.startswith("the") and rel in ("last", "next")):
+        return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "the past year" is a period
+    if UNITS[unit][2] or unit == "day":
+        return None
+    if ctx.dct is None:
+        return Timex("DATE", None, UNITS[unit][1])
+    got = shifted(ctx.dct, unit, RELATIVE[rel])
+    return Timex("DATE", got[0], got[1], anchored=True) if got else None
+
+
+def weekday_date(dct: date, weekday: int, direction: int, include_today: bool = True) -> date:
+    delta = (weekday - dct.isoweekday()) % 7
+    if direction < 0:
+        delta = -((dct.isoweekday() - weekday) % 7)
+    if delta == 0 and not include_today:
+        delta = 7 * direction
+    return dct + timedelta(days=delta)
+
+
+def weekday(g: dict, ctx: Context) -> Timex:
+    wd = WEEKDAYS[g["weekday"].lower()]
+    if ctx.dct is None:
+        return Timex("DATE", f"XXXX-WXX-{wd}", "day")
+    direction = 1 if ctx.tense() == "future" else -1  # news reports the past unless the clause is future
+    return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", anchored=True)
+
+
+def rel_weekday(g: dict, ctx: Context) -> Timex | None:
+    wd, rel = WEEKDAYS[g["weekday"].lower()], RELATIVE[g["relative"].lower()]
+    if ctx.dct is None:
+        return Timex("DATE", None, "day")
+    if rel == 0:
+        d = ctx.dct + timedelta(days=wd - ctx.dct.isoweekday())
+    else:
+        d = weekday_date(ctx.dct, wd, rel, include_today=False)
+    return Timex("DATE", d.isoformat(), "day", anchored=True)
+
+
+def rel_month(g: dict, ctx: Context) -> Timex:
+    m, rel = MONTHS[g["monthname"].lower()], RELATIVE[g["relative"].lower()]
+    if ctx.dct is None:
+        return Timex("DATE", None, "month")
+    y = ctx.dct.year
+    if rel < 0:
+        y -= 1 if m >= ctx.dct.month else 0
+    elif rel > 0:
+        y += 1 if m <= ctx.dct.month else 0
+    return Timex("DATE", f"{y}-{m:02d}", "month", anchored=True)
+
+
+def ago(g: dict, ctx: Context) -> Timex | None:
+    n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
+    sign = -1 if g["dir"].lower() == "ago" else 1
+    if n is None:
+        return None
+    if n == "X":
+        return Timex("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", None)
+    if ctx.dct is None:
+        return Timex("DATE", None, UNITS[unit][1])
+    steps = sign * int(float(n))
+    if unit == "week":
+        return Timex("DATE", (ctx.dct + timedelta(weeks=steps)).isoformat(), "day", anchored=True)
+    got = shifted(ctx.dct, unit, steps)
+    return Timex("DATE", got[0], got[1], anchored=True) if got else None
+
+
+def range_dur(g: dict, ctx: Context) -> Timex | None:
+    n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1]) if n else None
+
+
+def duration(g: dict, ctx: Context) -> Timex | None:
+    unit = unit_of(g["unit"])
+    if g.get("vague"):
+        n = "X"
+    elif g.get("single"):
+        n = "X" if g["single"].lower() == "multi" else "1"
+    else:
+        n = number(g["num"], g.get("half"))
+        if g["num"].lower() in ("a", "an") and unit == "second":
+            return None  # "a second term"
+    if n is None:
+        return None
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], APPROX.get(" ".join((g.get("approx") or "").lower().split())))
+
+
+def bare_units(g: dict, ctx: Context) -> Timex:
+    unit = unit_of(g["bare"])
+    return Timex("DURATION", duration_value("X", unit), UNITS[unit][1])
+
+
+def reference(g: dict, ctx: Context) -> Timex:
+    return Timex("DATE", LEX["reference"][" ".join(g["reference"].lower().split())], None)
+
+
+def set_(g: dict, ctx: Context) -> Timex | None:
+    if g.get("set"):
+        value, gran = LEX["set"][g["set"].lower()]
+        return Timex("SET", value, gran)
+    unit = unit_of(g["unit"])
+    return Timex("SET", duration_value("1", unit), UNITS[unit][1])
+
+
+def clock_value(g: dict) -> str | None:
+    hour = int(g.get("hour") or g.get("hour2"))
+    minute = g.get("minute") or g.get("minute2")
+    ampm = (g.get("ampm") or "").lower()
+    tz = g.get("tz") or g.get("tz2") or g.get("tz3")
+    if not ampm and not tz:
+        return None
+    if ampm and not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if ampm == "p" else 0) if ampm else hour
+    zone = "Z" if tz and tz.upper() in ("UTC", "GMT") else ""
+    return f"T{hour:02d}:{int(minute or 0):02d}{zone}"
+
+
+def clock(g: dict, ctx: Context) -> Timex | None:
+    t = clock_value(g)
+    if t is None:
+        return None
+    day = day_of(g, ctx)
+    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None)
+
+
+def day_of(g: dict, ctx: Context) -> str | None:
+    """The day a time of day belongs to: a weekday or deictic word in the match, else the DCT."""
+    if ctx.dct is None:
+        return None
+    if g.get("weekday"):
+        return weekday(g, ctx).value
+    if g.get("deictic"):
+        return deictic(g, ctx).value
+    return ctx.dct.isoformat()
+
+
+def daypart(g: dict, ctx: Context) -> Timex | None:
+    rel = (g.get("rel") or "").lower()
+    part = LEX["part_of_day"].get((g.get("part") or rel).lower())
+    if part is None or rel in ("early", "late"):
+        return None
+    if ctx.dct is None:
+        return Timex("TIME", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}" if g.get("weekday") else None,
+                     "part_of_day")
+    day = ctx.dct - timedelta(days=1) if rel == "last" else None
+    value = day.isoformat() if day else day_of(g, ctx)
+    return Timex("TIME", f"{value}T{part}", "part_of_day", anchored=True)
+
+
+NORMALISERS = {
+    "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
+    "month": month, "year": year, "decade": decade, "quarter": quarter, "half": half, "season": season,
+    "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
+    "rel_month": rel_month, "weekday": weekday, "ago": ago, "range_dur": range_dur, "duration": duration,
+    "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
+    "day_clock": clock, "daypart": daypart,
+}
+
+
+# ---- candidates and selection -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: int
+    end: int
+    rule: int
+    timex: Timex
+
+
+def rule_candidates(doc: Doc, dct: date | None) -> list[Candidate]:
+    text, out = doc.text, []
+    for index, rule in enumerate(RULES):
+        for m in rule.regex.finditer(text):
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            timex = NORMALISERS[rule.name](groups, Context(doc, dct, m.start(), m.end()))
+            if timex is not None:
+                out.append(Candidate(m.start(), m.end(), index, timex))
+    return out
+
+
+def non_overlapping(cands: list[Candidate]) -> list[Candidate]:
+    """Longest candidates first (earlier rule on ties), each kept only if it overlaps none kept before."""
+    kept: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (c.start - c.end, c.rule, c.start)):
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def entity_candidates(doc: Doc, dct: date | None, taken: list[Candidate]) -> list[Candidate]:
+    """spaCy DATE/TIME entities no rule found, kept when dateparser reads them as a date."""
     out = []
     for ent in doc.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
-        settings = {"RELATIVE_BASE": datetime.combine(published, datetime.min.time())} if published else {}
-        parsed = dateparser.parse(ent.text, settings={**settings, "PREFER_DATES_FROM": "past"})
-        value = parsed.date().isoformat() if parsed and published else None
-        out.append(DateRow(article_id, ent.start_char, ent.end_char, text[ent.start_char:ent.end_char], ent.label_,
-                           value, None, "day" if value else None, None, None, bool(value)))
+        start, end = trimmed_span(doc.text, ent.start_char, ent.end_char)
+        if start >= end or any(start < k.end and k.start < end for k in taken):
+            continue
+        timex = parsed_timex(doc.text[start:end], dct)
+        if timex is not None:
+            out.append(Candidate(start, end, len(RULES), timex))
     return out
+
+
+def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Span without a leading preposition ('on November 16' -> 'November 16') or trailing punctuation."""
+    m = LEADING_WORDS.match(text, start, end)
+    if m:
+        start = m.end()
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+@lru_cache(maxsize=4096)
+def parsed_timex(span_text: str, dct: date | None) -> Timex | None:
+    """An absolute date dateparser reads from SPAN_TEXT (year required: relative spans stay with the rules)."""
+    if not re.search(r"\b(1[6-9]|20)\d\d\b", span_text):
+        return None
+    data = date_parser().get_date_data(span_text)
+    if data is None or data.date_obj is None:
+        return None
+    d, period = data.date_obj.date(), data.period
+    value = {"year": d.strftime("%Y"), "month": d.strftime("%Y-%m")}.get(period, d.isoformat())
+    return Timex("DATE", value, period if period in ("year", "month") else "day")
+
+
+@lru_cache(maxsize=1)
+def date_parser():
+    import dateparser.date
+
+    # A fixed base far from any real date: a span that still needs it is not absolute and is rejected above.
+    base = datetime(1900, 1, 1)
+    return dateparser.date.DateDataParser(languages=["en"], settings={
+        "RELATIVE_BASE": base, "REQUIRE_PARTS": ["year"], "STRICT_PARSING": False})
+
+
+def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | None) -> list[DateRow]:
+    """TIMEX3 rows for the temporal expressions of DOC; relative values resolved against PUBLISHED."""
+    chosen = non_overlapping(rule_candidates(doc, published))
+    chosen = sorted(chosen + entity_candidates(doc, published, chosen), key=lambda c: c.start)
+    return [date_row(article_id, text, c) for c in chosen]
+
+
+def date_row(article_id: str, text: str, c: Candidate) -> DateRow:
+    t = c.timex
+    span = interval(t.value) if t.type in ("DATE", "TIME") else None
+    return DateRow(article_id, c.start, c.end, text[c.start:c.end], t.type, t.value, t.mod, t.granularity,
+                   span[0] if span else None, span[1] if span else None, t.anchored)

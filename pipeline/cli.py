@@ -5,22 +5,43 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline.config import load_config
 from pipeline.engine import EngineError
 from pipeline.runner import OutputLocked, run
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line saying what to do, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def count(minimum: int):
+    """An argparse type: an integer of at least MINIMUM."""
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, not {value}")
+        return number
+
+    parse.__name__ = "integer"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = OneLineParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="process an input folder into Parquet tables")
     run_cmd.add_argument("--input", type=Path, required=True, help="folder of *.txt and *.jsonl articles")
     run_cmd.add_argument("--output", type=Path, required=True, help="folder the tables are written to")
     run_cmd.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
     run_cmd.add_argument("--model", help="installed spaCy model package to use")
-    run_cmd.add_argument("--n-process", type=int, help="worker processes (0 = every core)")
-    run_cmd.add_argument("--batch-size", type=int, help="texts per nlp.pipe batch")
+    run_cmd.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
+    run_cmd.add_argument("--batch-size", type=count(1), help="texts per nlp.pipe batch")
     run_cmd.add_argument("--full-refresh", action="store_true",
                          help="re-process every article, not only new or changed ones")
     run_cmd.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
@@ -31,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.input.is_dir():
-        print(f"error: input folder {args.input} does not exist", file=sys.stderr)
+        print(f"error: input folder {args.input} does not exist: give an existing folder with --input", file=sys.stderr)
         return 2
     try:
         cfg = load_config(args.config).with_options(
@@ -52,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return 3
-    except (OSError, ValueError) as err:
+    except OSError as err:
+        print(f"error: cannot write {err.filename or args.output}: {err.strerror or err} "
+              f"(give a writable folder with --output)", file=sys.stderr)
+        return 1
+    except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"{summary.articles} articles, {summary.errors} errors -> {summary.output} "

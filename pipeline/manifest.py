@@ -78,8 +78,8 @@ def entry_for(item: Article | ErrorRow, versions: Versions, run_id: str, part: s
 
 
 def unchanged(old: Entry | None, item: Article | ErrorRow) -> bool:
-    """True when OLD recorded ITEM as it is now (same source too: `articles.source` holds it)."""
-    return old is not None and old.content_sha256 == item_hash(item) and old.source == item.source
+    """True when OLD recorded ITEM's content as it is now (its source, e.g. a JSONL line number, may differ)."""
+    return old is not None and old.content_sha256 == item_hash(item)
 
 
 def read_manifest(output_dir: Path) -> Manifest:

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from pipeline import __version__
 from pipeline.articles import Article, read_articles
+from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import Rows, run_engine
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
@@ -62,8 +63,11 @@ def run(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool = 
     except Timeout:
         raise OutputLocked(f"another run is writing to {output_dir} (lock file {output_dir / '.lock'})") from None
     try:
-        return update(input_dir, output_dir, cfg, full_refresh=full_refresh,
-                      progress=sys.stderr.isatty() if progress is None else progress)
+        result = update(input_dir, output_dir, cfg, full_refresh=full_refresh,
+                        progress=sys.stderr.isatty() if progress is None else progress)
+        write_card(output_dir, run_id=result.run_id, pipeline_version=__version__,
+                   model=installed_model_label(cfg), input_dir=input_dir)
+        return result
     finally:
         lock.release()
 
@@ -77,7 +81,8 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool
     provenance = Provenance(run_id, versions.pipeline_version, versions.model)
 
     kept: dict[str, Entry] = {}
-    todo = changed_items(read_articles(input_dir), previous, kept)
+    moved: dict[str, str] = {}
+    todo = changed_items(read_articles(input_dir), previous, kept, moved)
     new_entries: dict[str, Entry] = {}
     new_parts: list[str] = []
     with progress_bar(progress) as bar:
@@ -92,11 +97,11 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool
             bar.set_postfix_str(f"{bar.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
 
     stale = set(previous.entries) - set(kept)
-    if not new_entries and not stale and previous is committed and committed.entities_part:
+    if not new_entries and not stale and not moved and previous is committed and committed.entities_part:
         return summary(output_dir, committed, 0, 0, run_id)  # nothing changed: nothing to write
     manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
-    holding_stale = {previous.entries[key].part for key in stale}
-    rewrite_parts(output_dir, manifest, stale, holding_stale, run_id, cfg.articles_per_task)
+    holding = {previous.entries[key].part for key in [*stale, *moved]}
+    rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_task)
     if not manifest.parts:
         write_rows(output_dir, f"part-{run_id}-empty", {}, provenance)  # every table stays readable
         manifest.parts.append(f"part-{run_id}-empty")
@@ -104,7 +109,7 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool
     write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
     write_manifest(output_dir, manifest)  # the commit point
     sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, len(new_entries), len(stale), run_id)
+    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id)
 
 
 def current_versions(cfg: Config) -> Versions:
@@ -131,16 +136,19 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def changed_items(items: Iterable[Article | ErrorRow], previous: Manifest, kept: dict[str, Entry]
-                  ) -> Iterator[Article | ErrorRow]:
-    """Items that are new or changed since PREVIOUS; unchanged ones are recorded in KEPT instead."""
+def changed_items(items: Iterable[Article | ErrorRow], previous: Manifest, kept: dict[str, Entry],
+                  moved: dict[str, str]) -> Iterator[Article | ErrorRow]:
+    """Items new or changed since PREVIOUS; unchanged ones go to KEPT, and to MOVED when only their source did."""
     for item in items:
         key = item_key(item)
         old = previous.entries.get(key)
-        if key not in kept and unchanged(old, item):
-            kept[key] = old
-        else:
+        if key in kept or not unchanged(old, item):
             yield item
+        elif old.source != item.source:  # e.g. a line inserted above it in its JSONL file: no re-parse needed
+            kept[key] = replace(old, source=item.source)
+            moved[key] = item.source
+        else:
+            kept[key] = old
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -155,26 +163,48 @@ def write_rows(output_dir: Path, stem: str, rows: Rows, provenance: Provenance) 
         write_pending(output_dir, name, stem, to_arrow(name, rows.get(name, []), provenance))
 
 
-def rewrite_parts(output_dir: Path, manifest: Manifest, stale: set[str], holding_stale: set[str], run_id: str,
+@dataclass(frozen=True)
+class Edits:
+    """What changes in rows kept from earlier runs: rows of STALE keys go, MOVED keys get a new source."""
+
+    stale: set[str]
+    moved: dict[str, str]
+
+    def apply(self, name: str, table: pa.Table) -> pa.Table:
+        if not table.num_rows:
+            return table
+        keys = row_keys(name, table)
+        if self.moved and "source" in table.column_names:
+            moved_keys = pa.array(list(self.moved), pa.string())
+            new_source = pc.take(pa.array(list(self.moved.values()), pa.string()),
+                                 pc.index_in(keys, value_set=moved_keys))
+            index = table.column_names.index("source")
+            table = table.set_column(index, table.schema.field(index), pc.coalesce(new_source, table["source"]))
+        if self.stale:
+            is_stale = pc.is_in(keys, value_set=pa.array(sorted(self.stale), pa.string()))
+            table = table.filter(pc.invert(pc.fill_null(is_stale, False)))
+        return table
+
+
+def rewrite_parts(output_dir: Path, manifest: Manifest, edits: Edits, holding: set[str], run_id: str,
                   target: int) -> None:
-    """Rewrite the parts HOLDING_STALE items without their rows; merge small parts once they pile up."""
+    """Rewrite the parts HOLDING edited items with EDITS applied; merge small parts once they pile up."""
     sizes = Counter(e.part for e in manifest.entries.values())
     dropped = {p for p in manifest.parts if sizes[p] == 0}  # every row in it is stale (or it is a placeholder)
     small = [p for p in manifest.parts if p not in dropped and sizes[p] < target // 2]
-    rewrite = (holding_stale | (set(small) if len(small) >= COMPACT_AFTER else set())) - dropped
-    stale_keys = pa.array(sorted(stale), pa.string())
-    moved: dict[str, str] = {}
+    rewrite = (holding | (set(small) if len(small) >= COMPACT_AFTER else set())) - dropped
+    replaced_by: dict[str, str] = {}
     for index, group in enumerate(size_groups(sorted(rewrite), sizes, target)):
         stem = f"part-{run_id}-r{index:05d}"
         for name in ARTICLE_TABLES:
-            tables = [without_keys(name, read_part(output_dir, name, p), stale_keys) for p in group]
+            tables = [edits.apply(name, read_part(output_dir, name, p)) for p in group]
             write_pending(output_dir, name, stem, pa.concat_tables(tables))
-        moved.update((p, stem) for p in group)
+        replaced_by.update((p, stem) for p in group)
     for key, entry in manifest.entries.items():
-        if entry.part in moved:
-            manifest.entries[key] = replace(entry, part=moved[entry.part])
-    kept_parts = [p for p in manifest.parts if p not in dropped and p not in moved]
-    manifest.parts = sorted({*kept_parts, *moved.values()})
+        if entry.part in replaced_by:
+            manifest.entries[key] = replace(entry, part=replaced_by[entry.part])
+    kept_parts = [p for p in manifest.parts if p not in dropped and p not in replaced_by]
+    manifest.parts = sorted({*kept_parts, *replaced_by.values()})
 
 
 def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]]:
@@ -188,13 +218,6 @@ def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]
         groups[-1].append(part)
         total += sizes[part]
     return [g for g in groups if g]
-
-
-def without_keys(name: str, table: pa.Table, keys: pa.Array) -> pa.Table:
-    """TABLE without the rows written for the manifest KEYS."""
-    if not len(keys) or not table.num_rows:
-        return table
-    return table.filter(pc.invert(pc.fill_null(pc.is_in(row_keys(name, table), value_set=keys), False)))
 
 
 def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance) -> pa.Table:

@@ -1,38 +1,336 @@
-"""Stage 3a: named-entity mentions of one Doc, and canonical entities over many articles."""
+"""Stage 3a: named-entity mentions of one Doc, repaired and voted, and canonical entities over many articles."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from spacy.tokens import Doc
+from rapidfuzz import fuzz
+from spacy.tokens import Doc, Token
 
 from pipeline.rows import EntityRow, MentionRow
 
+DATA = Path(__file__).resolve().parent.parent / "models" / "entities"
 LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+# Ties between labels go to the first one here.
+LABEL_ORDER = ["PERSON", "GPE", "ORG", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]
+POSSESSIVE = {"'s", "’s", "'", "’", "ʼs", "ʼ"}
+CONNECTORS = {"of", "and", "for", "the", "de", "du", "des", "la", "le", "von", "van", "der", "al", "bin", "&"}
+MAX_NAME_TOKENS = 4
+DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
+PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
 
 
-def fold(name: str) -> str:
-    """Accent-, case- and apostrophe-insensitive key of a name."""
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _fold_chars(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in decomposed if c.isalnum() or c.isspace()).lower().split())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = re.sub(r"['’ʼ`´.]", "", bare.lower())
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+
+
+FOLDING = [(re.compile(p), r) for p, r in (line.split("\t") for line in _lines("folding.tsv"))]
+HONORIFICS = {f for h in _lines("honorifics.txt") for f in (h, h + ".", h.upper(), h.upper() + ".")}
+TITLES = {t.lower() for t in _lines("titles.txt")}
+SURNAME_ENDINGS = tuple(s.strip().lower() for s in _lines("person_suffixes.txt"))
+
+
+def _fold_word(word: str) -> str:
+    for pattern, repl in FOLDING:
+        word = pattern.sub(repl, word)
+    return word
+
+
+@lru_cache(maxsize=65536)
+def fold(name: str) -> str:
+    """Accent-, case-, apostrophe- and transliteration-insensitive key of a name ("Zelenskiy" -> "zelensky")."""
+    words = _fold_chars(name).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(_fold_word(w) for w in words)
+
+
+def _load_aliases() -> dict[str, tuple[str, str]]:
+    out = {}
+    for line in _lines("aliases.tsv"):
+        alias, canonical, label = line.split("\t")
+        out[fold(alias)] = (canonical, label)
+    return out
+
+
+def _load_places() -> dict[str, tuple[str, int]]:
+    out = {}
+    for line in _lines("places.tsv"):
+        name, label, tier = line.split("\t")
+        out[name] = (label, int(tier))
+    return out
+
+
+ALIASES = _load_aliases()
+PLACES = _load_places()
+GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
+GAZETTEER_FIRST_WORDS = {name.split()[0] for name in GAZETTEER_NAMES}
 
 
 def entity_id(name: str, label: str) -> str:
+    """Stable id of a canonical name and label: the same in every run, on every machine."""
     return hashlib.sha1(f"{label}|{fold(name)}".encode()).hexdigest()[:16]
 
 
-def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow]:
-    """Mentions of named entities, each linked to the article's longest name that ends with it."""
-    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in LABELS]
-    names = [text[s:e] for s, e, _ in spans]
-    out = []
-    for (start, end, label), surface in zip(spans, names):
-        canonical = max((n for n in names if n.endswith(surface)), key=len)
-        out.append(MentionRow(article_id, start, end, surface, label, entity_id(canonical, label), canonical))
+@dataclass(slots=True)
+class Span:
+    """A candidate mention over tokens [start, end) with the evidence gathered for its label."""
+
+    start: int
+    end: int
+    label: str
+    honorific: bool = False
+    votes: Counter = field(default_factory=Counter)
+
+
+def is_honorific(token: Token) -> bool:
+    return token.text in HONORIFICS
+
+
+def is_name_word(token: Token) -> bool:
+    return (token.is_title or token.is_upper) and token.is_alpha and not is_honorific(token)
+
+
+def at_sentence_start(doc: Doc, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and (doc[j].is_space or doc[j].is_quote or doc[j].text in "([—–-"):
+        j -= 1
+    return j < 0 or doc[i].is_sent_start or doc[j].text in {".", "!", "?", ":", ";"} or "\n" in doc[j].whitespace_
+
+
+def model_spans(doc: Doc) -> list[Span]:
+    return [Span(e.start, e.end, e.label_, votes=Counter({e.label_: 1.0})) for e in doc.ents if e.label_ in LABELS]
+
+
+def attach_honorifics(doc: Doc, spans: list[Span]) -> list[Span]:
+    """"Mr Zelenskiy": the honorific joins the name's span (found by the model or not) and makes it a PERSON."""
+    covered = {i: s for s in spans for i in range(s.start, s.end)}
+    out = list(spans)
+    for token in doc:
+        i = token.i
+        if not is_honorific(token) or i + 1 >= len(doc) or not is_name_word(doc[i + 1]):
+            continue
+        span = covered.get(i) or covered.get(i + 1)
+        if span is None:
+            end = i + 1
+            while end < len(doc) and end - i <= 3 and is_name_word(doc[end]):
+                end += 1
+            span = Span(i, end, "PERSON")
+            out.append(span)
+        elif span.start == i + 1:
+            span.start = i
+        span.honorific = True
+        span.votes["PERSON"] += DECISIVE
     return out
+
+
+def trim(doc: Doc, span: Span) -> Span | None:
+    """Span without possessives, lowercase titles and articles, trailing common nouns and job titles of a PERSON."""
+    start, end = span.start, span.end
+    while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
+        end -= 1
+    # "the People party" -> "People": a lowercase noun after a name is not part of it ("Ministry of defence" is).
+    while end - start > 1 and doc[end - 1].is_lower and doc[end - 2].lower_ not in CONNECTORS:
+        end -= 1
+    while end > start and doc[end - 1].lower_ in CONNECTORS:
+        end -= 1
+    while start < end and (doc[start].is_lower or doc[start].is_punct) and not doc[start].like_num:
+        start += 1
+    if start < end and doc[start].lower_ == "the" and (at_sentence_start(doc, start) or span.label != "ORG"):
+        start += 1
+    if span.label == "PERSON" and not span.honorific:
+        while end - start > 1 and doc[start].lower_ in TITLES and doc[start + 1].is_title:
+            start += 1
+    if start >= end or not any(t.is_alpha for t in doc[start:end]):
+        return None
+    span.start, span.end = start, end
+    return span
+
+
+def extend_the(doc: Doc, span: Span) -> None:
+    """"by The Telegraph": a capitalised The inside a sentence belongs to a newspaper's or group's name."""
+    i = span.start - 1
+    if span.label == "ORG" and i >= 0 and doc[i].text == "The" and not at_sentence_start(doc, i):
+        span.start = i
+
+
+def merge_of_chains(doc: Doc, spans: list[Span], surnames: set[str]) -> list[Span]:
+    """"Servant" + "of the" + "People" (ORG) -> one ORG: a lone capitalised word joined to an ORG by "of (the)"."""
+    spans = sorted(spans, key=lambda s: s.start)
+    out: list[Span] = []
+    for span in spans:
+        prev = out[-1] if out else None
+        gap = [t.lower_ for t in doc[prev.end : span.start]] if prev and span.start - prev.end <= 2 else []
+        if (prev and span.label == "ORG" and gap in (["of"], ["of", "the"]) and prev.end - prev.start == 1
+                and not prev.honorific and doc[prev.start].text not in surnames
+                and doc[prev.start].text not in GAZETTEER_NAMES):
+            prev.end, prev.label, prev.votes = span.end, "ORG", span.votes
+            continue
+        out.append(span)
+    return out
+
+
+def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Known places and organisations the model left untagged ("the Donetsk and Luhansk regions")."""
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    out, i = [], 0
+    while i < len(doc):
+        if doc[i].text not in GAZETTEER_FIRST_WORDS or i in covered or doc[i].pos_ not in ("PROPN", ""):
+            i += 1
+            continue
+        for n in range(MAX_NAME_TOKENS, 0, -1):
+            j = i + n
+            if j <= len(doc) and not covered.intersection(range(i, j)) and doc[i:j].text in GAZETTEER_NAMES:
+                label = PLACES.get(doc[i:j].text, (None,))[0] or ALIASES[fold(doc[i:j].text)][1]
+                out.append(Span(i, j, label))
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+def name_of(doc: Doc, span: Span) -> str:
+    start = span.start + 1 if span.honorific else span.start
+    return doc[start : span.end].text
+
+
+def looks_like_person(doc: Doc, span: Span, surnames: set[str]) -> bool:
+    """"Rustem Umerov" tagged ORG: capitalised words ending in a known surname or a surname ending."""
+    tokens = doc[span.start : span.end]
+    if not 2 <= len(tokens) <= 3 or not all(is_name_word(t) and not t.is_upper for t in tokens):
+        return False
+    last = tokens[-1].text
+    return last in surnames or last.lower().endswith(SURNAME_ENDINGS)
+
+
+def is_demonym(doc: Doc, span: Span) -> bool:
+    """"Ukrainian and American officials": a lone adjective is a nationality, not a place."""
+    return span.end - span.start == 1 and doc[span.start].tag_ in ("JJ", "NNPS")
+
+
+def place_vote(doc: Doc, span: Span, name: str) -> tuple[str, float] | None:
+    """A known place's label; small cities do not outvote a PERSON that is the subject of a verb ("Jackson said")."""
+    if name not in PLACES or span.honorific:
+        return None
+    label, tier = PLACES[name]
+    if tier >= 2 and span.label == "PERSON" and any(t.dep_ in ("nsubj", "nsubjpass") for t in doc[span.start:span.end]):
+        return None
+    return label, DECISIVE
+
+
+def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
+    for span in spans:
+        name = name_of(doc, span)
+        if (vote := place_vote(doc, span, name)) is not None:
+            span.votes[vote[0]] += vote[1]
+        elif (alias := ALIASES.get(fold(name))) is not None and not span.honorific:
+            span.votes[alias[1]] += DECISIVE
+        if span.label != "PERSON" and looks_like_person(doc, span, surnames):
+            span.votes["PERSON"] += PATTERN_VOTE
+        if span.label != "NORP" and is_demonym(doc, span):
+            span.votes["NORP"] += PATTERN_VOTE
+
+
+def winner(votes: Counter) -> str:
+    return max(votes, key=lambda label: (votes[label], -LABEL_ORDER.index(label)))
+
+
+@dataclass(slots=True)
+class Group:
+    """Mentions of one name in one article: the full form's key and every span that votes with it."""
+
+    key: str
+    spans: list[Span] = field(default_factory=list)
+    names: Counter = field(default_factory=Counter)
+
+    def votes(self) -> Counter:
+        return sum((s.votes for s in self.spans), Counter())
+
+
+def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
+    """Groups by folded name; a one-word name joins the only multi-word PERSON-like name ending with it."""
+    groups: dict[str, Group] = {}
+    for span in spans:
+        name = name_of(doc, span)
+        group = groups.setdefault(fold(name), Group(fold(name)))
+        group.spans.append(span)
+        group.names[name] += 1
+    full = [g for g in groups.values() if " " in g.key and winner(g.votes()) == "PERSON"]
+    for key, group in list(groups.items()):
+        if " " in key or not key:
+            continue
+        votes = group.votes()
+        if any(PLACES.get(n, ("", 9))[1] <= 1 for n in group.names) and votes["PERSON"] < DECISIVE:
+            continue
+        owners = [g for g in full if surname_matches(g.key.split()[-1], key)]
+        if len(owners) == 1:
+            owners[0].spans.extend(group.spans)
+            del groups[key]
+    return list(groups.values())
+
+
+def surname_matches(surname: str, word: str) -> bool:
+    # rapidfuzz joins near-spellings left after folding ("zelensky" / "zelenski"); short words must match exactly.
+    return surname == word or (min(len(surname), len(word)) >= 6 and fuzz.ratio(surname, word) >= 88)
+
+
+def canonical(group: Group, label: str) -> str:
+    """The group's full name as written most often; a known alias maps to its table name."""
+    multi = [n for n in group.names if " " in n] or list(group.names)
+    name = min(multi, key=lambda n: (-group.names[n], -len(n), n))
+    alias = ALIASES.get(fold(name))
+    return alias[0] if alias and alias[1] == label else name
+
+
+def candidate_spans(doc: Doc) -> list[Span]:
+    spans = attach_honorifics(doc, model_spans(doc))
+    spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
+    for span in spans:
+        extend_the(doc, span)
+    spans = unique(spans)
+    surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
+    spans = merge_of_chains(doc, spans + gazetteer_spans(doc, spans), surnames)
+    add_votes(doc, spans, surnames)
+    return spans
+
+
+def unique(spans: list[Span]) -> list[Span]:
+    """Spans without overlaps; the first (longest) wins when two cover the same token."""
+    out, taken = [], set()
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if not taken.intersection(range(span.start, span.end)):
+            out.append(span)
+            taken.update(range(span.start, span.end))
+    return out
+
+
+def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow]:
+    """Mentions of named entities, each labelled by its name's vote and linked to its canonical entity."""
+    out = []
+    for group in group_mentions(doc, candidate_spans(doc)):
+        label = winner(group.votes())
+        name = canonical(group, label)
+        eid = entity_id(name, label)
+        for span in group.spans:
+            start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1])
+            out.append(MentionRow(article_id, start, end, text[start:end], label, eid, name))
+    return sorted(out, key=lambda m: m.start_char)
 
 
 def build_entities(mentions: Iterable[MentionRow]) -> list[EntityRow]:

@@ -30,7 +30,8 @@ def parser_chars() -> dict[int, str]:
     """One-to-one replacements that keep offsets while sparing spaCy characters it mis-tokenizes.
 
     Apostrophe look-alikes become apostrophes. Control characters and direction marks (which sit at word
-    edges, e.g. around a name) become spaces; invisible joiners, which sit inside words, stay.
+    edges, e.g. around a name) become spaces; zero-width characters ("boundary neutral"), which sit inside
+    words, stay: spaCy keeps "Wit\u200bkoff" one token.
     """
     table = {0x02BC: "\u2019", 0x2032: "'", 0x00A0: " ", 0x2028: "\n", 0x2029: "\n"}
     for code in range(sys.maxunicode + 1):
@@ -38,8 +39,7 @@ def parser_chars() -> dict[int, str]:
         category = unicodedata.category(char)
         if category == "Cc" and char not in TEXT_CONTROLS:
             table[code] = " "
-        elif category == "Cf" and (unicodedata.bidirectional(char) != "BN"
-                                   or unicodedata.name(char, "").endswith("WIDTH SPACE")):
+        elif category == "Cf" and unicodedata.bidirectional(char) != "BN":
             table[code] = " "
     return table
 
@@ -210,13 +210,25 @@ def reason(err: BaseException) -> str:
 
 
 def input_files(root: Path) -> list[Path]:
-    """Every *.txt and *.jsonl under ROOT, in a stable order."""
-    return sorted(p for p in root.rglob("*") if p.suffix in (".txt", ".jsonl") and p.is_file())
+    """Every path named *.txt or *.jsonl under ROOT, in a stable order (those that are not files are reported)."""
+    return sorted(p for p in root.rglob("*") if p.suffix in (".txt", ".jsonl"))
+
+
+def check_regular_file(path: Path) -> None:
+    """Raise unless PATH is a regular file: reading a FIFO would block, a directory cannot be read."""
+    if path.is_file():
+        return
+    if path.is_symlink() and not path.exists():
+        raise InputError("broken symbolic link")
+    if not path.exists():
+        raise FileNotFoundError(path)
+    raise InputError("is a directory, not a file" if path.is_dir() else "not a regular file (a pipe, socket or device)")
 
 
 def read_file(path: Path) -> Iterator[Article | ErrorRow]:
     """The articles of one input file, or the reasons they could not be read."""
     try:
+        check_regular_file(path)
         if path.suffix == ".jsonl":
             yield from read_jsonl(path)
         else:

@@ -43,6 +43,8 @@ FOLDING = [(re.compile(p), r) for p, r in (line.split("\t") for line in _lines("
 HONORIFICS = {f for h in _lines("honorifics.txt") for f in (h, h + ".", h.upper(), h.upper() + ".")}
 TITLES = {t.lower() for t in _lines("titles.txt")}
 SURNAME_ENDINGS = tuple(s.strip().lower() for s in _lines("person_suffixes.txt"))
+FIRST_NAMES = set(_lines("first_names.txt"))
+ORG_HEADS = set(_lines("org_heads.txt"))
 
 
 def _fold_word(word: str) -> str:
@@ -96,6 +98,7 @@ class Span:
     label: str
     honorific: bool = False
     votes: Counter = field(default_factory=Counter)
+    name: str = ""
 
 
 def is_honorific(token: Token) -> bool:
@@ -145,7 +148,8 @@ def trim(doc: Doc, span: Span) -> Span | None:
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
     # "the People party" -> "People": a lowercase noun after a name is not part of it ("Ministry of defence" is).
-    while end - start > 1 and doc[end - 1].is_lower and doc[end - 2].lower_ not in CONNECTORS:
+    while (end - start > 1 and doc[end - 1].is_lower and doc[end - 2].lower_ not in CONNECTORS
+           and doc[end - 2].whitespace_):
         end -= 1
     while end > start and doc[end - 1].lower_ in CONNECTORS:
         end -= 1
@@ -188,20 +192,17 @@ def merge_of_chains(doc: Doc, spans: list[Span], surnames: set[str]) -> list[Spa
 def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
     """Known places and organisations the model left untagged ("the Donetsk and Luhansk regions")."""
     covered = {i for s in spans for i in range(s.start, s.end)}
-    out, i = [], 0
-    while i < len(doc):
-        if doc[i].text not in GAZETTEER_FIRST_WORDS or i in covered or doc[i].pos_ not in ("PROPN", ""):
-            i += 1
+    out, next_free = [], 0
+    for token in doc:
+        i = token.i
+        if token.text not in GAZETTEER_FIRST_WORDS or i < next_free or i in covered or token.pos_ not in ("PROPN", ""):
             continue
-        for n in range(MAX_NAME_TOKENS, 0, -1):
-            j = i + n
-            if j <= len(doc) and not covered.intersection(range(i, j)) and doc[i:j].text in GAZETTEER_NAMES:
-                label = PLACES.get(doc[i:j].text, (None,))[0] or ALIASES[fold(doc[i:j].text)][1]
-                out.append(Span(i, j, label))
-                i = j
+        for j in range(min(i + MAX_NAME_TOKENS, len(doc)), i, -1):
+            name = doc[i:j].text
+            if name in GAZETTEER_NAMES and not covered.intersection(range(i, j)):
+                out.append(Span(i, j, PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1]))
+                next_free = j
                 break
-        else:
-            i += 1
     return out
 
 
@@ -211,12 +212,18 @@ def name_of(doc: Doc, span: Span) -> str:
 
 
 def looks_like_person(doc: Doc, span: Span, surnames: set[str]) -> bool:
-    """"Rustem Umerov" tagged ORG: capitalised words ending in a known surname or a surname ending."""
+    """"Rustem Umerov" tagged ORG: a given name, a known surname or a surname ending, and no organisation head."""
     tokens = doc[span.start : span.end]
-    if not 2 <= len(tokens) <= 3 or not all(is_name_word(t) and not t.is_upper for t in tokens):
+    if not 2 <= len(tokens) <= 3 or not all(is_name_part(t) for t in tokens) or tokens[-1].text in ORG_HEADS:
         return False
     last = tokens[-1].text
-    return last in surnames or last.lower().endswith(SURNAME_ENDINGS)
+    return last in surnames or tokens[0].text in FIRST_NAMES or last.lower().endswith(SURNAME_ENDINGS)
+
+
+def is_name_part(token: Token) -> bool:
+    """A capitalised word ("Umerov", "Jean-Pierre") or an initial ("W.")."""
+    word = token.text.rstrip(".")
+    return token.text[:1].isupper() and word.replace("-", "").isalpha() and (not token.is_upper or len(word) == 1)
 
 
 def is_demonym(doc: Doc, span: Span) -> bool:
@@ -224,9 +231,9 @@ def is_demonym(doc: Doc, span: Span) -> bool:
     return span.end - span.start == 1 and doc[span.start].tag_ in ("JJ", "NNPS")
 
 
-def place_vote(doc: Doc, span: Span, name: str) -> tuple[str, float] | None:
-    """A known place's label; small cities do not outvote a PERSON that is the subject of a verb ("Jackson said")."""
-    if name not in PLACES or span.honorific:
+def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[str, float] | None:
+    """A known place's label; not for a surname ("Margaret Hassan" ... "Hassan") nor a city-named PERSON subject."""
+    if name not in PLACES or span.honorific or name in last_words:
         return None
     label, tier = PLACES[name]
     if tier >= 2 and span.label == "PERSON" and any(t.dep_ in ("nsubj", "nsubjpass") for t in doc[span.start:span.end]):
@@ -235,9 +242,11 @@ def place_vote(doc: Doc, span: Span, name: str) -> tuple[str, float] | None:
 
 
 def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
+    last_words = {doc[s.end - 1].text for s in spans
+                  if s.end - s.start > 1 and s.name not in PLACES and all(map(is_name_part, doc[s.start : s.end]))}
     for span in spans:
-        name = name_of(doc, span)
-        if (vote := place_vote(doc, span, name)) is not None:
+        name = span.name
+        if (vote := place_vote(doc, span, name, last_words)) is not None:
             span.votes[vote[0]] += vote[1]
         elif (alias := ALIASES.get(fold(name))) is not None and not span.honorific:
             span.votes[alias[1]] += DECISIVE
@@ -267,22 +276,42 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
     """Groups by folded name; a one-word name joins the only multi-word PERSON-like name ending with it."""
     groups: dict[str, Group] = {}
     for span in spans:
-        name = name_of(doc, span)
+        name = span.name
         group = groups.setdefault(fold(name), Group(fold(name)))
         group.spans.append(span)
         group.names[name] += 1
-    full = [g for g in groups.values() if " " in g.key and winner(g.votes()) == "PERSON"]
-    for key, group in list(groups.items()):
-        if " " in key or not key:
-            continue
+    full = merge_same_person([g for g in groups.values() if " " in g.key and winner(g.votes()) == "PERSON"], groups)
+    for key, group in sorted(groups.items(), key=lambda kv: -len(kv[0].split())):
         votes = group.votes()
-        if any(PLACES.get(n, ("", 9))[1] <= 1 for n in group.names) and votes["PERSON"] < DECISIVE:
+        if winner(votes) != "PERSON" and max(votes.values()) >= DECISIVE:
             continue
-        owners = [g for g in full if surname_matches(g.key.split()[-1], key)]
+        owners = [g for g in full if g.key in groups and g is not group and is_short_form(key, g.key)]
         if len(owners) == 1:
             owners[0].spans.extend(group.spans)
             del groups[key]
     return list(groups.values())
+
+
+def merge_same_person(full: list[Group], groups: dict[str, Group]) -> list[Group]:
+    """"Colin A. Norman" and "Colin Norman": full names with the same first and last word are one person."""
+    by_ends: dict[tuple[str, str], Group] = {}
+    for group in sorted(full, key=lambda g: -sum(g.names.values())):
+        words = group.key.split()
+        first = by_ends.setdefault((words[0], words[-1]), group)
+        if first is not group:
+            first.spans.extend(group.spans)
+            first.names.update(group.names)
+            del groups[group.key]
+    return list(by_ends.values())
+
+
+def is_short_form(short: str, full: str) -> bool:
+    """"witkoff" or "van gogh" of "steve witkoff" / "theo van gogh": the full name's last words."""
+    short_words, full_words = short.split(), full.split()
+    if not short_words or len(short_words) >= len(full_words):
+        return False
+    tail = full_words[-len(short_words):]
+    return tail[:-1] == short_words[:-1] and surname_matches(tail[-1], short_words[-1])
 
 
 def surname_matches(surname: str, word: str) -> bool:
@@ -293,7 +322,7 @@ def surname_matches(surname: str, word: str) -> bool:
 def canonical(group: Group, label: str) -> str:
     """The group's full name as written most often; a known alias maps to its table name."""
     multi = [n for n in group.names if " " in n] or list(group.names)
-    name = min(multi, key=lambda n: (-group.names[n], -len(n), n))
+    name = min(multi, key=lambda n: (n.isupper(), -group.names[n], -len(n), n))
     alias = ALIASES.get(fold(name))
     return alias[0] if alias and alias[1] == label else name
 
@@ -306,6 +335,8 @@ def candidate_spans(doc: Doc) -> list[Span]:
     spans = unique(spans)
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
     spans = merge_of_chains(doc, spans + gazetteer_spans(doc, spans), surnames)
+    for span in spans:
+        span.name = name_of(doc, span)
     add_votes(doc, spans, surnames)
     return spans
 

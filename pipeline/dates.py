@@ -16,8 +16,10 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import dateparser.date
 from spacy.tokens import Doc
 
+from pipeline.articles import DATE_HEADER
 from pipeline.rows import DateRow
 
 MODELS = Path(__file__).resolve().parent.parent / "models" / "dates"
@@ -34,7 +36,11 @@ FUTURE_CUES = set(LEX["future_cue"])
 FUTURE_NEEDS_TO = {"going", "scheduled", "expected", "due", "plans", "planned", "plan", "set", "intends", "aims",
                    "hopes"}
 PAST_CUES = set(LEX["past_cue"])
+PRESENT_CUES = set(LEX["present_cue"])
 MONTH_CONTEXT = set(LEX["month_context"])
+FALL_CONTEXT = re.compile(r"\b(?:in|during|until|since|by|this|last|next|over|through)\s+(?:the\s+)?$", re.I)
+NAME_BEFORE = re.compile(r"(?<![.!?]\s)\b(?!(?:In|On|By|Since|Until|From|Of|To|The|And|Or|After|Before|During|For|"
+                         r"Early|Late|Mid|Spring|Summer|Autumn|Fall|Winter)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
 TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
@@ -87,6 +93,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 class Rule:
     name: str
     type: str
+    anchor: str
     regex: re.Pattern
 
 
@@ -104,7 +111,7 @@ def expand(pattern: str) -> str:
     def group(m: re.Match) -> str:
         name, alias = m.group(1), m.group(2) or m.group(1)
         body = CLASSES[name]
-        return body if name in ("clock", "mod_prefix") else f"(?P<{alias}>{body})"
+        return f"(?:{body})" if name in ("clock", "mod_prefix") else f"(?P<{alias}>{body})"
     return PLACEHOLDER.sub(group, pattern)
 
 
@@ -112,13 +119,32 @@ def load_rules(path: Path) -> list[Rule]:
     rules = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, type_, pattern = line.split("\t")
+            name, type_, anchor, pattern = line.split("\t")
             regex = re.compile(rf"(?<![\w'’-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
-            rules.append(Rule(name, type_, regex))
+            rules.append(Rule(name, type_, anchor, regex))
     return rules
 
 
 RULES = load_rules(MODELS / "rules.tsv")
+# A rule's match always contains a word of its anchor class; rules run only near one, which keeps them cheap.
+def anchor_words() -> dict[str, set[str]]:
+    """Lowercase word -> anchor classes it belongs to; a phrase is anchored by its last word."""
+    classes = {"unit": list(UNITS) + ["centuries"] + [u + "s" for u in UNITS], "half": ["half"],
+               "dayword": list(LEX["deictic_day"]) + list(LEX["part_of_day"]), "reference": LEX["reference"],
+               "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": WEEKDAYS,
+               "holiday": LEX["holiday"]}
+    out: dict[str, set[str]] = {}
+    for name, words in classes.items():
+        for phrase in words:
+            out.setdefault(phrase.split()[-1].replace("'s", ""), set()).add(name)
+    return out
+
+
+ANCHOR_WORDS = anchor_words()
+CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
+WORD = re.compile(r"\w+")
+WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
+TENSE_REACH = 12  # tokens either side searched for a tense cue
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
 
 
@@ -198,17 +224,25 @@ def tense_near(doc: Doc, start: int, end: int) -> str | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
-    sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
-    best: tuple[int, str] | None = None
-    for tok in sent:
-        if span.start <= tok.i < span.end:
-            continue
+    left = (tok for tok in reversed(doc[max(0, span.start - TENSE_REACH):span.start]))
+    right = (tok for tok in doc[span.end:span.end + TENSE_REACH])
+    for tok in interleave(left, right, stop_left=lambda t: doc[t.i + 1].is_sent_start, stop_right=lambda t: t.is_sent_start):
         tense = token_tense(tok)
         if tense:
-            dist = span.start - tok.i if tok.i < span.start else tok.i - span.end + 1
-            if best is None or dist < best[0]:
-                best = (dist, tense)
-    return best[1] if best else None
+            return tense if tense != "present" else None
+    return None
+
+
+def interleave(left, right, *, stop_left, stop_right):
+    """Tokens nearest first, alternating left and right, each side ending at its sentence boundary."""
+    sides = [[left, stop_left], [right, stop_right]]
+    while sides:
+        for side in list(sides):
+            tok = next(side[0], None)
+            if tok is None or side[1](tok):
+                sides.remove(side)
+            else:
+                yield tok
 
 
 def token_tense(tok) -> str | None:
@@ -220,6 +254,8 @@ def token_tense(tok) -> str | None:
             return "future"
     if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously"):
         return "past"
+    if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
+        return "present"
     return None
 
 
@@ -228,6 +264,7 @@ def token_tense(tok) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Context:
     doc: Doc
+    text: str
     dct: date | None
     start: int
     end: int
@@ -235,8 +272,11 @@ class Context:
     def tense(self) -> str | None:
         return tense_near(self.doc, self.start, self.end)
 
+    def before(self, width: int = 30) -> str:
+        return self.text[max(0, self.start - width):self.start]
+
     def previous_word(self) -> str:
-        m = re.search(r"([\w'’-]+)\W*$", self.doc.text[max(0, self.start - 30):self.start])
+        m = re.search(r"([\w'’-]+)\W*$", self.before())
         return m.group(1).lower() if m else ""
 
 
@@ -329,7 +369,9 @@ def month_day(g: dict, ctx: Context) -> Timex | None:
 
 
 def month_year(g: dict, ctx: Context) -> Timex:
-    return Timex("DATE", f"{g['year']}-{MONTHS[g['monthname'].lower()]:02d}", "month", mod_of(g.get("modword")))
+    m, y = MONTHS[g["monthname"].lower()], g.get("year") or relyear(g.get("relyear"), ctx)
+    value = f"{y}-{m:02d}" if y else None
+    return Timex("DATE", value, "month", mod_of(g.get("modword")), anchored=bool(y and not g.get("year")))
 
 
 def month(g: dict, ctx: Context) -> Timex | None:
@@ -342,7 +384,9 @@ def month(g: dict, ctx: Context) -> Timex | None:
     return Timex("DATE", value, "month", mod_of(g.get("modword")), anchored)
 
 
-def year(g: dict, ctx: Context) -> Timex:
+def year(g: dict, ctx: Context) -> Timex | None:
+    if not g.get("modword") and NAME_BEFORE.search(ctx.before()):
+        return None  # a number in a name: "Russell 2000", "iLife '11"
     y = g.get("year")
     if y is None:
         yy = int(g["yy"])
@@ -384,9 +428,11 @@ def half(g: dict, ctx: Context) -> Timex:
     return Timex("DATE", f"{y}-H{h}" if y else f"XXXX-H{h}", "half", anchored=not g.get("year") and y is not None)
 
 
-def season(g: dict, ctx: Context) -> Timex:
+def season(g: dict, ctx: Context) -> Timex | None:
     code = LEX["season"][g["season"].lower()]
     rel = (g.get("relseason") or "").lower()
+    if g["season"].lower() == "fall" and not (rel or g.get("year") or FALL_CONTEXT.search(ctx.before())):
+        return None  # the verb or noun "fall"
     y = int(g["year"]) if g.get("year") else relyear(rel if rel in ("last", "next") else None, ctx)
     return Timex("DATE", f"{y}-{code}" if y else f"XXXX-{code}", "season", mod_of(rel) if rel in MODS else None,
                  anchored=not g.get("year") and y is not None)
@@ -427,7 +473,7 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     rel, unit = g["relative"].lower(), unit_of(g["unit"])
     if g["unit"].lower().endswith("s") and unit != "century":
         return None
-    text = ctx.doc.text[ctx.start:ctx.end].lower()
+    text = ctx.text[ctx.start:ctx.end].lower()
     if rel in ("past", "coming") or (text.startswith("the") and rel in ("last", "next")):
         return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "the past year" is a period
     if UNITS[unit][2] or unit == "day":
@@ -577,13 +623,28 @@ def daypart(g: dict, ctx: Context) -> Timex | None:
     return Timex("TIME", f"{value}T{part}", "part_of_day", anchored=True)
 
 
+def weekend(g: dict, ctx: Context) -> Timex:
+    rel = g["rel"].lower()
+    if ctx.dct is None:
+        return Timex("DATE", None, "week")
+    if rel == "the":
+        rel = "this" if ctx.tense() == "future" or ctx.dct.isoweekday() >= 6 else "last"
+    n = {"this": 0, "next": 1}.get(rel, 0 if ctx.dct.isoweekday() >= 6 else -1)
+    return Timex("DATE", shifted(ctx.dct, "weekend", n)[0], "week", anchored=True)
+
+
+def the_day(g: dict, ctx: Context) -> Timex:
+    """'ended the day', 'for the day' in market reports: the publication day."""
+    return Timex("DATE", ctx.dct.isoformat() if ctx.dct else None, "day", anchored=ctx.dct is not None)
+
+
 NORMALISERS = {
     "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
     "month": month, "year": year, "decade": decade, "quarter": quarter, "half": half, "season": season,
     "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
     "rel_month": rel_month, "weekday": weekday, "ago": ago, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
-    "day_clock": clock, "daypart": daypart,
+    "day_clock": clock, "daypart": daypart, "weekend": weekend, "the_day": the_day,
 }
 
 
@@ -597,14 +658,42 @@ class Candidate:
     timex: Timex
 
 
-def rule_candidates(doc: Doc, dct: date | None) -> list[Candidate]:
-    text, out = doc.text, []
+def windows(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Per anchor class, the stretches of TEXT around its words: the only places its rules can match."""
+    out: dict[str, list[tuple[int, int]]] = {"digit": []}
+    for m in WORD.finditer(text):
+        word = m.group()
+        if word[0].isdigit():
+            classes: set[str] | tuple[str] = ("digit",)
+        else:
+            classes = ANCHOR_WORDS.get(word.lower(), ())
+            if classes and not word[0].isupper():
+                classes = classes - CAPITALISED_CLASSES
+        for name in classes:
+            add_window(out.setdefault(name, []), text, m.start(), m.end())
+    return out
+
+
+def add_window(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    start, end = max(0, start - WINDOW_BEFORE), min(len(text), end + WINDOW_AFTER)
+    while end < len(text) and not text[end].isspace():  # never cut a word: lookaheads see the window only
+        end += 1
+    if spans and start <= spans[-1][1]:
+        spans[-1] = (spans[-1][0], end)
+    else:
+        spans.append((start, end))
+
+
+def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate]:
+    text, out = doc_text.replace("\n", "\x00"), []  # an expression never runs over a line break
+    spans = windows(text)
     for index, rule in enumerate(RULES):
-        for m in rule.regex.finditer(text):
+        for m in (m for s, e in spans.get(rule.anchor, ()) for m in rule.regex.finditer(text, s, e)):
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
-            timex = NORMALISERS[rule.name](groups, Context(doc, dct, m.start(), m.end()))
+            start, end = m.span("t") if "t" in groups else m.span()
+            timex = NORMALISERS[rule.name](groups, Context(doc, text, dct, start, end))
             if timex is not None:
-                out.append(Candidate(m.start(), m.end(), index, timex))
+                out.append(Candidate(start, end, index, timex))
     return out
 
 
@@ -617,16 +706,16 @@ def non_overlapping(cands: list[Candidate]) -> list[Candidate]:
     return sorted(kept, key=lambda c: c.start)
 
 
-def entity_candidates(doc: Doc, dct: date | None, taken: list[Candidate]) -> list[Candidate]:
+def entity_candidates(doc: Doc, doc_text: str, dct: date | None, taken: list[Candidate]) -> list[Candidate]:
     """spaCy DATE/TIME entities no rule found, kept when dateparser reads them as a date."""
     out = []
     for ent in doc.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
-        start, end = trimmed_span(doc.text, ent.start_char, ent.end_char)
+        start, end = trimmed_span(doc_text, ent.start_char, ent.end_char)
         if start >= end or any(start < k.end and k.start < end for k in taken):
             continue
-        timex = parsed_timex(doc.text[start:end], dct)
+        timex = parsed_timex(doc_text[start:end], dct)
         if timex is not None:
             out.append(Candidate(start, end, len(RULES), timex))
     return out
@@ -656,9 +745,7 @@ def parsed_timex(span_text: str, dct: date | None) -> Timex | None:
 
 
 @lru_cache(maxsize=1)
-def date_parser():
-    import dateparser.date
-
+def date_parser() -> dateparser.date.DateDataParser:
     # A fixed base far from any real date: a span that still needs it is not absolute and is rejected above.
     base = datetime(1900, 1, 1)
     return dateparser.date.DateDataParser(languages=["en"], settings={
@@ -667,9 +754,15 @@ def date_parser():
 
 def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | None) -> list[DateRow]:
     """TIMEX3 rows for the temporal expressions of DOC; relative values resolved against PUBLISHED."""
-    chosen = non_overlapping(rule_candidates(doc, published))
-    chosen = sorted(chosen + entity_candidates(doc, published, chosen), key=lambda c: c.start)
+    doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
+    chosen = non_overlapping(rule_candidates(doc, doc_text, published))
+    chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
     return [date_row(article_id, text, c) for c in chosen]
+
+
+def without_header(text: str) -> str:
+    header = DATE_HEADER.match(text)
+    return " " * header.end() + text[header.end():] if header else text
 
 
 def date_row(article_id: str, text: str, c: Candidate) -> DateRow:

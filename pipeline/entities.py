@@ -21,10 +21,11 @@ LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WOR
 # Ties between labels go to the first one here.
 LABEL_ORDER = ["PERSON", "GPE", "ORG", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 POSSESSIVE = {"'s", "’s", "'", "’", "ʼs", "ʼ"}
-CONNECTORS = {"of", "and", "for", "the", "de", "du", "des", "la", "le", "von", "van", "der", "al", "bin", "&"}
+CONNECTORS = {"of", "and", "for", "the", "&"}
 MAX_NAME_TOKENS = 4
 DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
 PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
+SHORT_FORM_WEIGHT = 0.25  # a bare surname's model label counts little against its full name's ("Leroy Chiao" ... "Chiao")
 
 
 def _lines(name: str) -> list[str]:
@@ -44,7 +45,10 @@ HONORIFICS = {f for h in _lines("honorifics.txt") for f in (h, h + ".", h.upper(
 TITLES = {t.lower() for t in _lines("titles.txt")}
 SURNAME_ENDINGS = tuple(s.strip().lower() for s in _lines("person_suffixes.txt"))
 FIRST_NAMES = set(_lines("first_names.txt"))
+PLACE_BEFORE = {w for side, w in (line.split("\t") for line in _lines("place_context.txt")) if side == "before"}
+PLACE_AFTER = {w for side, w in (line.split("\t") for line in _lines("place_context.txt")) if side == "after"}
 ORG_HEADS = set(_lines("org_heads.txt"))
+PARTICLES = set(_lines("name_particles.txt"))
 
 
 def _fold_word(word: str) -> str:
@@ -147,23 +151,29 @@ def trim(doc: Doc, span: Span) -> Span | None:
     start, end = span.start, span.end
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
-    # "the People party" -> "People": a lowercase noun after a name is not part of it ("Ministry of defence" is).
-    while (end - start > 1 and doc[end - 1].is_lower and doc[end - 2].lower_ not in CONNECTORS
+    # "the People party" -> "People": a lowercase word after a name is not part of it ("Ministry of defence",
+    # "Hau Lung-bin" and "SN 2006gy" are).
+    while (end - start > 1 and is_lower_word(doc[end - 1]) and doc[end - 2].lower_ not in CONNECTORS | PARTICLES
            and doc[end - 2].whitespace_):
         end -= 1
-    while end > start and doc[end - 1].lower_ in CONNECTORS:
+    while end - start > 1 and doc[end - 1].lower_ in CONNECTORS and doc[end - 2].whitespace_:
         end -= 1
-    while start < end and (doc[start].is_lower or doc[start].is_punct) and not doc[start].like_num:
+    while start < end and (doc[start].is_punct or is_lower_word(doc[start]) and doc[start].whitespace_
+                           and doc[start].lower_ not in PARTICLES):
         start += 1
     if start < end and doc[start].lower_ == "the" and (at_sentence_start(doc, start) or span.label != "ORG"):
         start += 1
     if span.label == "PERSON" and not span.honorific:
         while end - start > 1 and doc[start].lower_ in TITLES and doc[start + 1].is_title:
             start += 1
-    if start >= end or not any(t.is_alpha for t in doc[start:end]):
+    if start >= end or not any(c.isupper() or c.isdigit() for c in doc[start:end].text):
         return None
     span.start, span.end = start, end
     return span
+
+
+def is_lower_word(token: Token) -> bool:
+    return token.is_lower and token.is_alpha
 
 
 def extend_the(doc: Doc, span: Span) -> None:
@@ -190,8 +200,8 @@ def merge_of_chains(doc: Doc, spans: list[Span], surnames: set[str]) -> list[Spa
 
 
 def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
-    """Known places and organisations the model left untagged ("the Donetsk and Luhansk regions")."""
-    covered = {i for s in spans for i in range(s.start, s.end)}
+    """Known places and organisations the model left untagged; a city only in a place context ("Donetsk region")."""
+    covered = {i for s in spans for i in range(s.start, s.end)} | {i for e in doc.ents for i in range(e.start, e.end)}
     out, next_free = [], 0
     for token in doc:
         i = token.i
@@ -200,7 +210,9 @@ def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
         for j in range(min(i + MAX_NAME_TOKENS, len(doc)), i, -1):
             name = doc[i:j].text
             if name in GAZETTEER_NAMES and not covered.intersection(range(i, j)):
-                out.append(Span(i, j, PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1]))
+                span = Span(i, j, PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1])
+                if PLACES.get(name, ("", 0))[1] == 0 or in_place_context(doc, span):
+                    out.append(span)
                 next_free = j
                 break
     return out
@@ -228,17 +240,30 @@ def is_name_part(token: Token) -> bool:
 
 def is_demonym(doc: Doc, span: Span) -> bool:
     """"Ukrainian and American officials": a lone adjective is a nationality, not a place."""
-    return span.end - span.start == 1 and doc[span.start].tag_ in ("JJ", "NNPS")
+    return span.end - span.start == 1 and doc[span.start].tag_ == "JJ" and doc[span.start].is_title
 
 
 def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[str, float] | None:
-    """A known place's label; not for a surname ("Margaret Hassan" ... "Hassan") nor a city-named PERSON subject."""
+    """A known place's label; not for a surname ("Margaret Hassan" ... "Hassan"), nor for a city named like a
+    person ("Austin") that the model calls PERSON outside a place context."""
     if name not in PLACES or span.honorific or name in last_words:
         return None
     label, tier = PLACES[name]
-    if tier >= 2 and span.label == "PERSON" and any(t.dep_ in ("nsubj", "nsubjpass") for t in doc[span.start:span.end]):
+    if tier >= 1 and span.label == "PERSON" and not in_place_context(doc, span):
         return None
     return label, DECISIVE
+
+
+def in_place_context(doc: Doc, span: Span) -> bool:
+    """"in Austin", "Luhansk region", "the Donetsk and Luhansk regions"."""
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    end = span.end
+    if end + 1 < len(doc) and doc[end].lower_ in ("and", "or", ","):
+        end += 1
+        while end < len(doc) and is_name_word(doc[end]):
+            end += 1
+    after = doc[end].lower_ if end < len(doc) else ""
+    return before in PLACE_BEFORE or after in PLACE_AFTER
 
 
 def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
@@ -287,9 +312,18 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
             continue
         owners = [g for g in full if g.key in groups and g is not group and is_short_form(key, g.key)]
         if len(owners) == 1:
+            if is_given_name_shaped(owners[0]):
+                for span in group.spans:
+                    span.votes = Counter({label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
             owners[0].spans.extend(group.spans)
             del groups[key]
     return list(groups.values())
+
+
+def is_given_name_shaped(group: Group) -> bool:
+    """"Leroy Chiao", "Rustem Umerov": a known given name first or a surname ending last ("Space Shuttle Atlantis" is not)."""
+    words = [n.split() for n in group.names if " " in n]
+    return any(w[0] in FIRST_NAMES or w[-1].lower().endswith(SURNAME_ENDINGS) for w in words)
 
 
 def merge_same_person(full: list[Group], groups: dict[str, Group]) -> list[Group]:

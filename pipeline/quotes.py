@@ -29,7 +29,7 @@ PERSON_PRONOUNS = frozenset({"he", "she"})
 OTHER_PRONOUNS = frozenset({"it", "they", "we", "i"})
 RELATIVES = frozenset({"who", "that", "which"})
 SUBJECTS = frozenset({"nsubj", "csubj"})
-CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep"})
+CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "dep"})
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -172,6 +172,11 @@ def noun_phrase(tok: Token) -> tuple[int, int]:
             end_tok = tok.doc[child.i - 1]
             break
     start_tok = tok.left_edge
+    text = tok.doc.text
+    if "\n" in text[start_tok.idx:tok.idx]:
+        start_tok = tok.doc.char_span(text.rindex("\n", 0, tok.idx) + 1, tok.idx + len(tok), alignment_mode="expand")[0]
+    if "\n" in text[tok.idx:end_tok.idx]:
+        end_tok = tok
     while start_tok.i < tok.i and (start_tok.is_punct or start_tok.dep_ in ("cc", "preconj")):
         start_tok = tok.doc[start_tok.i + 1]
     return start_tok.idx, end_tok.idx + len(end_tok)
@@ -184,13 +189,30 @@ def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
     if same_sentence:
         return same_sentence[-1]
     if word in PERSON_PRONOUNS:
-        person = next((m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"), None)
+        person = antecedent_person(tok, ctx)
         return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
     recent = [s for start, i, s in ctx.speakers if i < tok.i and tok.i - i < 80]
     if recent:
         return recent[-1]
     named = next((m for m in ctx.mentions_before(tok.idx) if m.label in NAMED - {"PERSON"}), None)
     return Speaker(named.start_char, named.end_char, named.entity_id) if named else None
+
+
+def antecedent_person(tok: Token, ctx: Context) -> MentionRow | None:
+    """The nearest earlier PERSON, preferring within a sentence one that is a clause's subject."""
+    people = [m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"]
+    if not people:
+        return None
+    sent = ctx.doc.char_span(people[0].start_char, people[0].end_char, alignment_mode="expand")
+    if not ctx.parsed or sent is None:
+        return people[0]
+    sent = sent.sent
+    same = [m for m in people if m.start_char >= sent.start_char]
+    for m in same:
+        span = ctx.doc.char_span(m.start_char, m.end_char, alignment_mode="expand")
+        if span is not None and span.root.dep_ in ("nsubj", "nsubjpass", "appos"):
+            return m
+    return people[0]
 
 
 def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
@@ -201,7 +223,7 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
         resolved = resolve_pronoun(subject, ctx)
         if resolved is not None:
             return resolved
-    mention = ctx.mention_at(subject.idx, subject.idx + len(subject))
+    mention = ctx.mention_at(subject.idx, subject.idx + len(subject)) or appositive_person(subject, ctx)
     if mention is not None:
         return Speaker(mention.start_char, mention.end_char, mention.entity_id)
     start, end = noun_phrase(subject)
@@ -210,21 +232,69 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
     return Speaker(start, end, named.entity_id if named else None)
 
 
+def appositive_person(tok: Token, ctx: Context) -> MentionRow | None:
+    """The PERSON named in apposition to a title: "The Vice President, Mike Pence," / "Early opponent MP Tanya Davies"."""
+    for child in tok.rights:
+        if child.dep_ in ("appos", "npadvmod"):
+            for t in child.subtree:
+                mention = ctx.mention_at(t.idx, t.idx + len(t))
+                if mention is not None and mention.label == "PERSON":
+                    return mention
+    return None
+
+
+def own_subject(cue: Token) -> Token | None:
+    """CUE's own subject: nsubj, passive agent, an inverted subject ("..., said KCNA"), or the phrase before it."""
+    subjects = [c for c in cue.children if c.dep_ in SUBJECTS]
+    if subjects:
+        subject = subjects[-1]  # the nearest: a parse run across lines can give a verb two
+        return cue.head if subject.lower_ in RELATIVES and cue.dep_ == "relcl" else subject
+    agent = next((c for c in cue.children if c.dep_ == "agent"), None)
+    if agent is not None:
+        return next((c for c in agent.children if c.dep_ == "pobj"), None)
+    inverted = [c for c in cue.rights if c.dep_ in ("dobj", "attr", "npadvmod", "dative") and c.pos_ in ("PROPN", "NOUN")
+                and c.i - cue.i <= 4 and cue.i > 0 and cue.doc[cue.i - 1].is_punct]
+    if inverted:
+        return inverted[0]
+    # a name the parser left as a modifier: "Axios, citing officials, wrote that ..."
+    named = [c for c in cue.lefts if c.dep_ in ("advmod", "npadvmod", "dep", "nmod") and c.ent_type_ in NAMED]
+    if named:
+        return named[-1]
+    return phrase_before(cue)
+
+
+def phrase_before(cue: Token) -> Token | None:
+    """The noun phrase ending just before CUE on its line, when the parser tied the two apart."""
+    if cue.i == 0 or cue.dep_ not in ("conj", "dep", "ROOT"):
+        return None
+    line_start = cue.doc.text.rfind("\n", 0, cue.idx) + 1
+    top = cue.doc[cue.i - 1]
+    while (top.head.i < cue.i and top.head.i != top.i and top.head.right_edge.i == cue.i - 1
+           and top.head.idx >= line_start):
+        top = top.head
+    if top.pos_ == "VERB":  # "Officials in Kyiv briefed on the plan said": a participle read as the verb
+        top = next((c for c in top.children if c.dep_ in SUBJECTS), top)
+    ok = top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start
+    return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
+
+
 def subject_of(cue: Token, depth: int = 0) -> Token | None:
-    """The token naming who speaks through CUE: its subject, agent, the noun it modifies, or its governor's subject."""
+    """The token naming who speaks through CUE: its own subject, the noun it modifies, or its governor's subject."""
     if cue.lower_ == "according":
         to = cue.doc[cue.i + 1] if cue.i + 1 < len(cue.doc) else None
         return next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
-    for child in cue.children:
-        if child.dep_ in SUBJECTS:
-            if child.lower_ in RELATIVES and cue.dep_ == "relcl":
-                return cue.head
-            return child
-        if child.dep_ == "agent":
-            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    subject = own_subject(cue)
+    if subject is not None:
+        return subject
     if cue.dep_ in NOUN_LINKS and cue.head.pos_ in ("NOUN", "PROPN", "PRON"):
         return cue.head
-    if cue.dep_ in CLAUSE_LINKS and cue.head is not cue and depth < 3:
+    if cue.dep_ == "conj" and cue.head.lemma_ not in CUE_VERBS:
+        # "X said Y accepted the plan and called it ...": a cue coordinated inside a reported clause was most
+        # likely coordinated with the reporting verb (parsers attach coordination low)
+        outer = next((a for a in cue.ancestors if a.lemma_ in SPEECH_VERBS and a.pos_ == "VERB"), None)
+        if outer is not None:
+            return subject_of(outer, depth + 1)
+    if cue.dep_ in CLAUSE_LINKS and cue.head.i != cue.i and depth < 3:
         return subject_of(cue.head, depth + 1)
     return None
 
@@ -263,6 +333,15 @@ def window(doc: Doc, q: Marked, text: str) -> list[Span]:
     return sents
 
 
+def paragraph_of(q: Marked, text: str) -> tuple[int, int]:
+    """Character bounds of Q's paragraph, widened to the previous one when that ends with a colon."""
+    lo = text.rfind("\n", 0, q.open_at) + 1
+    hi = text.find("\n", q.end)
+    if text[:lo].rstrip().endswith(":"):
+        lo = text.rfind("\n", 0, len(text[:lo].rstrip())) + 1
+    return lo, (hi if hi >= 0 else len(text))
+
+
 def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     """The cue and subject of a marked quotation: the nearest reporting verb (or 'according to') with a subject."""
     doc = ctx.doc
@@ -270,13 +349,14 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     if content is None or len(content) == 0:
         return None
     inside = set(range(content.start, content.end))
-    cues = [t for sent in window(doc, q, ctx.text) for t in sent if is_cue(t, ctx, CUE_VERBS)]
+    lo, hi = paragraph_of(q, ctx.text)
+    cues = [t for sent in window(doc, q, ctx.text) for t in sent if lo <= t.idx < hi and is_cue(t, ctx, CUE_VERBS)]
     ancestors = {a.i for t in content for a in t.ancestors} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
         if ctx.parsed:
             subject = subject_of(cue)
-            if subject is not None and not inside & {t.i for t in subject.subtree}:
+            if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
                 return Attribution(cue_text(cue), subject)
         else:
             speaker = nearest_named(cue, ctx)
@@ -381,7 +461,8 @@ def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
     for tok in clause.subtree:
-        if tok is not cue and tok.i > clause.i and is_cue(tok, ctx, SPEECH_VERBS) and tok.dep_ in ("relcl", "advcl"):
+        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl") and is_cue(tok, ctx, SPEECH_VERBS)
+                and any(c.dep_ == "ccomp" for c in tok.children)):
             end = min(end, tok.left_edge.i)
     return end
 
@@ -391,22 +472,39 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     doc = ctx.doc
     if cue.lower_ == "according":
         head = cue.head
+        while head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
+            head = head.head
         if head.pos_ not in ("VERB", "AUX"):
             return []
         left, right = head.left_edge.i, head.right_edge.i + 1
         lo, hi = cue.left_edge.i, cue.right_edge.i + 1
-        return [(hi, right)] if lo <= left + 1 else [(left, lo)]
+        clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 else None  # not "was, according to X,"
+        return [clause] if clause and not any(ctx.quoted[i] for i in range(*clause)) else []
     out = []
     for comp in cue.children:
-        if comp.dep_ != "ccomp":
-            continue
-        ranges = [(comp.left_edge.i, _clause_end(comp, cue, ctx))]
-        if any(ctx.quoted[i] for i in range(*ranges[0])):
-            # only the coordinated clauses free of quotation marks are reported speech in their own right
-            ranges = [(c.left_edge.i, c.right_edge.i + 1) for c in comp.children if c.dep_ == "conj"
-                      and c.pos_ in ("VERB", "AUX") and any(g.dep_ in SUBJECTS for g in c.children)]
-        out += [r for r in ranges if r[0] < r[1] and not any(ctx.quoted[i] for i in range(*r))]
+        if comp.dep_ != "ccomp" or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
+            continue  # "X reported a source said ...": the inner cue reports it
+        start, end = comp.left_edge.i, _clause_end(comp, cue, ctx)
+        first_quoted = next((i for i in range(start, end) if ctx.quoted[i]), None)
+        if first_quoted is not None:
+            # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause
+            conj = next((a for a in doc[first_quoted].ancestors if a.dep_ == "conj" and a.i > comp.i
+                         and comp in a.ancestors), None)
+            if conj is not None:
+                end = min(end, conj.left_edge.i)
+        nxt = doc[end] if end < len(doc) else None
+        if nxt is not None and nxt.is_space and end + 1 < len(doc):
+            nxt = doc[end + 1]
+        if nxt is not None and ctx.quoted[nxt.i] or any(ctx.quoted[i] for i in range(start, end)):
+            continue  # reported speech quoting its words: the quotation is the row
+        out.append((start, end))
     return out
+
+
+def _one_paragraph(ctx: Context, start: int, end: int, *tokens: Token) -> bool:
+    lo = min(start, *(t.i for t in tokens))
+    hi = max(end - 1, *(t.i for t in tokens))
+    return "\n" not in ctx.text[ctx.doc[lo].idx:ctx.doc[hi].idx]
 
 
 def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
@@ -420,7 +518,7 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
             continue
         for start, end in reported_clauses(cue, ctx):
             start, end = _trim(ctx.doc, start, end)
-            if end - start < 2 or (start <= subject.i < end):
+            if end - start < 2 or (start <= subject.i < end) or not _one_paragraph(ctx, start, end, cue, subject):
                 continue
             span = ctx.doc[start:end]
             rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect",
@@ -432,7 +530,7 @@ def remember_speakers(ctx: Context) -> None:
     """Non-pronoun subjects of every cue, in text order, for resolving later pronouns."""
     for cue in ctx.doc:
         if is_cue(cue, ctx, CUE_VERBS):
-            subject = subject_of(cue)
+            subject = own_subject(cue) if cue.lower_ != "according" else subject_of(cue)
             if subject is not None and subject.lower_ not in PERSON_PRONOUNS | OTHER_PRONOUNS | RELATIVES:
                 ctx.speakers.append((subject.sent.start, subject.i, resolve_speaker(subject, ctx)))
 

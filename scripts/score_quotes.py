@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.articles import Article, read_file  # noqa: E402
+from pipeline.articles import Article, read_articles, read_file  # noqa: E402
 from pipeline.batch import process_batch  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 
@@ -77,7 +77,7 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
 
 def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
     """article_id -> quote rows, from the pipeline's own reader, parser and extractors."""
-    items = list(read_file(articles_path))
+    items = list(read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
     rows = process_batch(items, cfg)
     for err in rows.get("errors", []):
         print(f"  ERROR {err.article_id} {err.stage}: {err.error}")
@@ -89,7 +89,7 @@ def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--articles", type=Path, default=ROOT / "dev/quotes/articles.jsonl")
+    ap.add_argument("--articles", type=Path, default=ROOT / "dev/quotes/articles.jsonl", help="JSONL file or folder")
     ap.add_argument("--gold", type=Path, default=ROOT / "dev/quotes/gold.json")
     ap.add_argument("--components", nargs="*", help="spaCy components to run (default: the full pipeline)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false quotes")

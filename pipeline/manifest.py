@@ -87,7 +87,7 @@ def read_manifest(output_dir: Path) -> Manifest:
     path = output_dir / MANIFEST_NAME
     if not path.exists():
         return Manifest()
-    table = pq.read_table(path)
+    table = pq.ParquetFile(path).read()  # not pq.read_table: its dataset machinery is slow to import
     meta = json.loads((table.schema.metadata or {}).get(b"pipeline", b"{}"))
     entries = {row["key"]: Entry(**row) for row in table.select(SCHEMA.names).to_pylist()}
     return Manifest(entries, list(meta.get("parts", [])), meta.get("entities_part"))

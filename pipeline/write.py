@@ -6,7 +6,6 @@ ignores; after the manifest is committed, `sync_parts` renames them in and delet
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -62,16 +61,7 @@ def read_part(output_dir: Path, name: str, stem: str, columns: list[str] | None 
     """A part of table NAME, pending (written by this run) or live."""
     pending = pending_path(output_dir, name, stem)
     path = pending if pending.exists() else part_path(output_dir, name, stem)
-    return pq.read_table(path, columns=columns, schema=None if columns else TABLES[name].schema)
-
-
-def iter_part_batches(output_dir: Path, name: str, stems: Iterable[str], columns: list[str]) -> Iterable[dict]:
-    """Rows (as dicts of COLUMNS) of the parts STEMS of table NAME, one record batch at a time."""
-    for stem in sorted(stems):
-        pending = pending_path(output_dir, name, stem)
-        path = pending if pending.exists() else part_path(output_dir, name, stem)
-        for batch in pq.ParquetFile(path).iter_batches(columns=columns):
-            yield from batch.to_pylist()
+    return pq.ParquetFile(path).read(columns=columns)
 
 
 def sync_parts(output_dir: Path, manifest: Manifest, *, prune: bool = True) -> None:

@@ -1,0 +1,246 @@
+"""Benchmark (`make bench`): spaCy's own speed limit, the pipeline end to end, re-runs, memory, and Dask.
+
+All figures come from one run on the same articles. Each pipeline run is a separate `python -m pipeline run`
+process timed from start to exit (interpreter start and model load included). Not a test: the figures depend
+on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.articles import make_article  # noqa: E402
+from pipeline.config import load_config  # noqa: E402
+
+WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews" / "news.jsonl"
+MEANTIME = ROOT.parent / "shared" / "dev" / "meantime" / "txt"
+TARGETS = {"e2e_1": 0.85, "scaling": 1.8, "unchanged": 0.03, "rss": 1.2}
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config()
+    cores = args.processes or os.cpu_count() or 1
+    records = corpus_records(args.corpus)
+    sample = spread(records, args.articles)
+    words = count_words(sample)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-"))
+    print(machine(cores, cfg))
+    print(f"corpus: {args.corpus if args.corpus.exists() else MEANTIME} -> {len(sample)} articles, {words:,} words")
+    print(f"settings: components={','.join(cfg.components)} batch_size={cfg.batch_size} "
+          f"articles_per_task={cfg.articles_per_task}; work dir {work}\n")
+    corpus = write_jsonl(work / "in" / "news.jsonl", sample)
+
+    limit = bare_pipe_rate(sample, cfg)
+    report("bare nlp.pipe, same components (the limit)", limit, "words/s")
+    parse_s, extract_s, by_extractor = parse_vs_extract(sample, cfg)
+    report("parse time (nlp.pipe inside the pipeline)", parse_s, "s")
+    report("extractor time (rows, entities, dates, quotes)", extract_s, "s",
+           f"{extract_s / parse_s:.1%} of parse time (issue 4 wants <= 15%)")
+    for name, seconds in sorted(by_extractor.items(), key=lambda kv: -kv[1]):
+        print(f"    {name:<28} {seconds:7.2f} s  {seconds / parse_s:6.1%} of parse")
+
+    one = timed_run(corpus.parent, work / "out-1", ["--n-process", "1"])
+    rate_1 = words / one
+    report("pipeline end to end, 1 process", rate_1, "words/s", f"{rate_1 / limit:.2f}x the limit")
+    full = timed_run(corpus.parent, work / "out-n", ["--n-process", str(cores)])
+    rate_n = words / full
+    report(f"pipeline end to end, {cores} processes", rate_n, "words/s",
+           f"{rate_n / limit:.2f}x the limit, {rate_n / rate_1:.2f}x one process")
+
+    dask_rate = None
+    if not args.skip_dask:
+        dask_s = timed_run(corpus.parent, work / "out-dask", ["--engine", "dask", "--n-process", str(cores)])
+        dask_rate = words / dask_s
+        report(f"Dask LocalCluster, {cores} workers", dask_rate, "words/s",
+               f"{dask_rate / rate_n:.2f}x the local runner's {rate_n:,.0f}")
+
+    unchanged = timed_run(corpus.parent, work / "out-n", ["--n-process", str(cores)])
+    report("re-run, unchanged corpus", unchanged, "s", f"{unchanged / full:.1%} of the full run")
+    sampled = {r["id"] for r in sample}
+    extra = spread([r for r in records if r["id"] not in sampled], max(1, len(sample) // 100), fresh_ids="new")
+    write_jsonl(corpus.parent / "new.jsonl", extra)
+    new_run = timed_run(corpus.parent, work / "out-n", ["--n-process", str(cores)])
+    report(f"re-run, {len(extra)} new articles (1%)", new_run, "s", f"{new_run / full:.1%} of the full run")
+
+    rss_sample = spread(records, args.rss_articles)
+    rss_1 = peak_rss(write_jsonl(work / "rss-1" / "news.jsonl", rss_sample).parent, work / "out-rss-1", cores)
+    ten = [dict(r, id=f"{r['id']}-x{k}") for k in range(10) for r in rss_sample]
+    rss_10 = peak_rss(write_jsonl(work / "rss-10" / "news.jsonl", ten).parent, work / "out-rss-10", cores)
+    print(f"  peak RSS, {len(rss_sample)} articles (1x): {rss_1[0] / 2**20:,.0f} MB for all processes, "
+          f"{rss_1[1] / 2**20:,.0f} MB the largest one")
+    print(f"  peak RSS, {len(ten)} articles (10x): {rss_10[0] / 2**20:,.0f} MB for all processes, "
+          f"{rss_10[1] / 2**20:,.0f} MB the largest one  ({rss_10[0] / rss_1[0]:.2f}x)")
+
+    print("\nmust-show targets:")
+    check("end to end >= 0.85x bare nlp.pipe on 1 process", rate_1 / limit, TARGETS["e2e_1"], higher=True)
+    if cores > 1:
+        check(f"1 -> {cores} processes speed-up >= 1.8x", rate_n / rate_1, TARGETS["scaling"], higher=True)
+    check("unchanged re-run <= 3% of a full run", unchanged / full, TARGETS["unchanged"], higher=False)
+    check("10x corpus peak RSS <= 1.2x the 1x run", rss_10[0] / rss_1[0], TARGETS["rss"], higher=False)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=WIKINEWS, help="JSONL corpus (default: Wikinews)")
+    parser.add_argument("--articles", type=int, default=300, help="articles for the speed passes")
+    parser.add_argument("--rss-articles", type=int, default=100, help="articles of the 1x memory run")
+    parser.add_argument("--processes", type=int, default=0, help="processes for the all-cores runs (0 = all)")
+    parser.add_argument("--skip-dask", action="store_true", help="leave out the Dask run")
+    parser.add_argument("--workdir", help="where inputs and outputs go (default: a new temporary folder)")
+    return parser.parse_args()
+
+
+def corpus_records(path: Path) -> list[dict]:
+    """Articles of the JSONL corpus, or of MEANTIME's texts when it is missing."""
+    if path.exists():
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(MEANTIME.glob("*.txt"))]
+
+
+def spread(records: list[dict], n: int, fresh_ids: str | None = None) -> list[dict]:
+    """N records spread evenly over RECORDS (repeated with new ids when there are fewer)."""
+    out = []
+    for i in range(n):
+        record = records[(i * len(records) // n) % len(records)] if n <= len(records) else records[i % len(records)]
+        repeat = i // len(records)
+        if fresh_ids or repeat:
+            record = dict(record, id=f"{record['id']}-{fresh_ids or 'r'}{repeat}")
+        out.append(record)
+    return out
+
+
+def count_words(records: list[dict]) -> int:
+    return sum(len(r["text"].split()) for r in records)
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def articles_of(records: list[dict]):
+    return [make_article(str(r["id"]), "bench", r["text"], r) for r in records]
+
+
+def bare_pipe_rate(records: list[dict], cfg) -> float:
+    """Words/s of nlp.pipe alone over the texts, model loaded beforehand."""
+    from pipeline.parse import load_model
+
+    nlp = load_model(cfg)
+    texts = [a.text_for_parser() for a in articles_of(records)]
+    list(nlp.pipe(texts[:5], batch_size=cfg.batch_size))  # warm-up
+    start = time.perf_counter()
+    with nlp.memory_zone():
+        for _ in nlp.pipe(texts, batch_size=cfg.batch_size):
+            pass
+    return count_words(records) / (time.perf_counter() - start)
+
+
+def parse_vs_extract(records: list[dict], cfg) -> tuple[float, float, dict[str, float]]:
+    """Seconds in nlp.pipe and in the extractors over the same articles, and each extractor's share."""
+    from pipeline import batch
+
+    timings: dict[str, float] = {}
+    for name in ("token_rows", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes"):
+        if hasattr(batch, name):
+            setattr(batch, name, timed(getattr(batch, name), name, timings))
+    nlp = batch.model_for(cfg)
+    extract_s = 0.0
+    start = time.perf_counter()
+    with nlp.memory_zone():
+        for doc, article in batch.parse(articles_of(records), nlp, cfg):
+            t0 = time.perf_counter()
+            batch.extract(doc, article)
+            extract_s += time.perf_counter() - t0
+    return time.perf_counter() - start - extract_s, extract_s, timings
+
+
+def timed(function, name: str, timings: dict[str, float]):
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
+
+    return wrapper
+
+
+def pipeline_command(input_dir: Path, output_dir: Path, options: list[str]) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", "--input", str(input_dir), "--output", str(output_dir),
+            *options]
+
+
+def timed_run(input_dir: Path, output_dir: Path, options: list[str]) -> float:
+    """Wall-clock seconds of one pipeline run in its own process."""
+    start = time.perf_counter()
+    done = subprocess.run(pipeline_command(input_dir, output_dir, options), cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"pipeline run failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return seconds
+
+
+def peak_rss(input_dir: Path, output_dir: Path, cores: int) -> tuple[int, int]:
+    """Peak RSS of a run, sampled: summed over its process tree, and of its largest process."""
+    process = psutil.Popen(pipeline_command(input_dir, output_dir, ["--n-process", str(cores)]), cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0, 0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            try:
+                rss = [p.memory_info().rss for p in [process, *process.children(recursive=True)]]
+                peak[0], peak[1] = max(peak[0], sum(rss)), max(peak[1], *rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    sampler.join()
+    if process.returncode:
+        sys.exit(f"pipeline run failed ({process.returncode}): {process.stderr.read().decode()[-500:]}")
+    return peak[0], peak[1]
+
+
+def machine(cores: int, cfg) -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else "?"
+    import spacy
+
+    memory = psutil.virtual_memory().total / 2**30
+    return (f"machine: {cpu}, {os.cpu_count()} cores ({cores} used), {memory:.0f} GB RAM, "
+            f"Python {platform.python_version()}, spaCy {spacy.__version__}, model {cfg.model}; "
+            f"load average {os.getloadavg()[0]:.1f} at start")
+
+
+def report(label: str, value: float, unit: str, note: str = "") -> None:
+    shown = f"{value:,.0f} {unit}" if unit == "words/s" else f"{value:,.2f} {unit}"
+    print(f"  {label:<48} {shown:>16}  {note}".rstrip(), flush=True)
+
+
+def check(label: str, value: float, target: float, *, higher: bool) -> None:
+    ok = value >= target if higher else value <= target
+    print(f"  [{'met' if ok else 'MISSED'}] {label}: {value:.2f}")
+
+
+if __name__ == "__main__":
+    main()

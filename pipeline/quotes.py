@@ -21,6 +21,7 @@ _MARKS = json.loads((MODELS_DIR / "quotes" / "marks.json").read_text(encoding="u
 
 SPEECH_VERBS = frozenset(_VERBS["speech"])
 CUE_VERBS = SPEECH_VERBS | frozenset(_VERBS["quote_only"])
+ADDRESSEE_VERBS = frozenset(_VERBS["addressee"])
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
 OPENERS = D_OPEN | D_EITHER
@@ -64,6 +65,7 @@ class Speaker:
 @dataclass(frozen=True, slots=True)
 class Attribution:
     cue: str
+    cue_at: int
     subject: Token | Speaker  # a Speaker when no parse gave a subject token
 
 
@@ -253,7 +255,7 @@ def own_subject(cue: Token) -> Token | None:
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
     inverted = [c for c in cue.rights if c.dep_ in ("dobj", "attr", "npadvmod", "dative") and c.pos_ in ("PROPN", "NOUN")
-                and c.i - cue.i <= 4 and cue.i > 0 and cue.doc[cue.i - 1].is_punct]
+                and c.i - cue.i <= 4 and cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS]
     if inverted:
         return inverted[0]
     # a name the parser left as a modifier: "Axios, citing officials, wrote that ..."
@@ -325,7 +327,9 @@ def window(doc: Doc, q: Marked, text: str) -> list[Span]:
     if first[-1].sent.start != sents[0].start:
         sents.append(first[-1].sent)
     last = sents[-1]
-    if last.end < len(doc) and (text[q.end - 1] in ",—-" or doc[last.end - 1].idx < q.end):
+    after = text[q.end + 1:q.end + 40].lstrip(" \"”’'")
+    runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
+    if last.end < len(doc) and doc[last.end - 1].idx <= q.end and runs_on:
         sents.append(doc[last.end].sent)
     before = text[: q.open_at].rstrip()
     if before.endswith(":") and sents[0].start > 0:
@@ -357,11 +361,11 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
         if ctx.parsed:
             subject = subject_of(cue)
             if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
-                return Attribution(cue_text(cue), subject)
+                return Attribution(cue_text(cue), cue.idx, subject)
         else:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
-                return Attribution(cue_text(cue), speaker)
+                return Attribution(cue_text(cue), cue.idx, speaker)
     return None
 
 
@@ -431,7 +435,7 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
         if attrs[k] is None and marked[k].continues:
             attrs[k] = attrs[k + 1]
     for k in range(1, len(marked)):  # "...," he said. "..." : the second piece takes the first one's speaker
-        if attrs[k] is None and attrs[k - 1] is not None and _adjacent(marked[k - 1], marked[k], ctx.text):
+        if attrs[k] is None and attrs[k - 1] is not None and _adjacent(marked[k - 1], marked[k], attrs[k - 1], ctx.text):
             attrs[k] = attrs[k - 1]
     rows = []
     for q, attr in zip(marked, attrs):
@@ -444,10 +448,14 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
     return rows
 
 
-def _adjacent(a: Marked, b: Marked, text: str) -> bool:
-    """B follows A with at most one short attribution sentence between them, in one paragraph or continuing."""
-    gap = text[a.end:b.open_at]
-    return a.continues or ("\n" not in gap.strip() and len(gap) < 150)
+def _adjacent(a: Marked, b: Marked, attr: Attribution, text: str) -> bool:
+    """B follows A with nothing but A's attribution between them, in one paragraph or continuing it."""
+    gap = text[a.end + 1:b.open_at]
+    if a.continues:
+        return True
+    if "\n" in gap.strip() or len(gap) > 150:
+        return False
+    return a.end < attr.cue_at < b.open_at or not any(ch.isalnum() for ch in gap)
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -463,10 +471,15 @@ def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
     for tok in clause.subtree:
-        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl") and is_cue(tok, ctx, SPEECH_VERBS)
+        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl", "conj") and is_cue(tok, ctx, SPEECH_VERBS)
                 and any(c.dep_ == "ccomp" for c in tok.children)):
             end = min(end, tok.left_edge.i)
     return end
+
+
+def _new_clause(doc: Doc, start: int, end: int) -> bool:
+    """Whether tokens START:END open a clause of their own (", some of whom were ..."), not the rest of a predicate."""
+    return any(t.tag_ in ("WDT", "WP", "WP$") for t in doc[start:min(end, start + 4)])
 
 
 def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
@@ -480,7 +493,7 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
             return []
         left, right = head.left_edge.i, head.right_edge.i + 1
         lo, hi = cue.left_edge.i, cue.right_edge.i + 1
-        clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 else None  # not "was, according to X,"
+        clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 or _new_clause(doc, hi, right) else None
         return [clause] if clause and not any(ctx.quoted[i] for i in range(*clause)) else []
     out = []
     for comp in cue.children:
@@ -494,19 +507,27 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
                          and comp in a.ancestors), None)
             if conj is not None:
                 end = min(end, conj.left_edge.i)
+            else:  # "said it is possible "..." and the ban followed ...": the coordinated clauses free of marks
+                out += [(c.left_edge.i, c.right_edge.i + 1) for c in comp.rights if c.dep_ == "conj"
+                        and c.pos_ in ("VERB", "AUX") and any(g.dep_ in SUBJECTS for g in c.children)
+                        and not any(ctx.quoted[t.i] or t.is_quote for t in c.subtree)]
         nxt = doc[end] if end < len(doc) else None
         if nxt is not None and nxt.is_space and end + 1 < len(doc):
             nxt = doc[end + 1]
-        if nxt is not None and ctx.quoted[nxt.i] or any(ctx.quoted[i] for i in range(start, end)):
+        adjoins_quote = first_quoted is None and nxt is not None and (ctx.quoted[nxt.i] or nxt.is_quote)
+        if adjoins_quote or any(ctx.quoted[i] for i in range(start, end)):
             continue  # reported speech quoting its words: the quotation is the row
         out.append((start, end))
     return out
 
 
 def _one_paragraph(ctx: Context, start: int, end: int, *tokens: Token) -> bool:
+    """Clause and cue share a paragraph, and no semicolon stands between them."""
     lo = min(start, *(t.i for t in tokens))
     hi = max(end - 1, *(t.i for t in tokens))
-    return "\n" not in ctx.text[ctx.doc[lo].idx:ctx.doc[hi].idx]
+    between = ctx.text[ctx.doc[lo].idx:ctx.doc[hi].idx]
+    inner = ctx.text[ctx.doc[start].idx:ctx.doc[end - 1].idx]
+    return "\n" not in between and between.count(";") == inner.count(";")
 
 
 def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:

@@ -26,8 +26,8 @@ D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "doub
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
 OPENERS = D_OPEN | D_EITHER
 
-PERSON_PRONOUNS = frozenset({"he", "she"})
-OTHER_PRONOUNS = frozenset({"it", "they", "we", "i"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+OTHER_PRONOUNS = frozenset({"it", "they", "we", "i", "them", "us"})
 RELATIVES = frozenset({"who", "that", "which"})
 SUBJECTS = frozenset({"nsubj", "csubj"})
 CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "dep"})
@@ -276,7 +276,7 @@ def phrase_before(cue: Token) -> Token | None:
         top = top.head
     if top.pos_ == "VERB":  # "Officials in Kyiv briefed on the plan said": a participle read as the verb
         top = next((c for c in top.children if c.dep_ in SUBJECTS), top)
-    ok = top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start
+    ok = top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY")
     return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
 
 
@@ -404,10 +404,15 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
     return ctx.text[q.start].islower() or len(ctx.text[q.start:q.end].split()) < 4
 
 
+def is_title(q: Marked, text: str) -> bool:
+    """"The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
+    words = text[q.start:q.end].split()
+    return len(words) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[q.end - 1] not in ".!?,"
+
+
 def worth_keeping(q: Marked, text: str) -> bool:
     """An unattributed quotation is kept only when it reads like speech, not a title or a scare-quoted word."""
-    words = text[q.start:q.end].split()
-    return len(words) >= 4 and not all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+    return len(text[q.start:q.end].split()) >= 4
 
 
 # --- rows -------------------------------------------------------------------------------------------------------
@@ -439,7 +444,7 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
             attrs[k] = attrs[k - 1]
     rows = []
     for q, attr in zip(marked, attrs):
-        if attr is None and not worth_keeping(q, ctx.text):
+        if is_title(q, ctx.text) or (attr is None and not worth_keeping(q, ctx.text)):
             continue
         speaker = resolve_speaker(attr.subject, ctx) if attr else None
         cue_tok = _cue_token(ctx, q, attr.cue) if attr else None

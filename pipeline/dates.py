@@ -734,8 +734,8 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
 @lru_cache(maxsize=4096)
 def parsed_timex(span_text: str, dct: date | None) -> Timex | None:
     """An absolute date dateparser reads from SPAN_TEXT (year required: relative spans stay with the rules)."""
-    if not re.search(r"\b(1[6-9]|20)\d\d\b", span_text):
-        return None
+    if not re.search(r"\b(1[6-9]|20)\d\d\b", span_text) or not re.search(r"[A-Za-z]{3}", span_text):
+        return None  # a bare number is the year rule's call ("Russell 2000")
     data = date_parser().get_date_data(span_text)
     if data is None or data.date_obj is None:
         return None

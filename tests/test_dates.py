@@ -1,0 +1,157 @@
+"""TIMEX3 extraction: spans as TimeML marks them, values resolved against a fixed publication date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.dates import RULES, extract_dates, interval
+
+PUBLISHED = date(2025, 11, 20)  # a Thursday, ISO week 47
+
+
+def dates_of(parse_text, text: str, published: date | None = PUBLISHED):
+    doc, article = parse_text(text, published)
+    return extract_dates(doc, article_id=article.article_id, text=article.text, published=article.published)
+
+
+def find(rows, text: str):
+    hits = [r for r in rows if r.text == text]
+    assert hits, f"{text!r} not among {[r.text for r in rows]}"
+    return hits[0]
+
+
+@pytest.mark.parametrize("text, span", [
+    ("Zelensky reported work on new talks in an address on November 16.", "November 16"),
+    ("The envoy met Umerov in Miami on Tuesday to go over the plan.", "Tuesday"),
+    ("Shares of the company have risen since 2019.", "2019"),
+    ("The ceasefire was agreed during the weekend.", "the weekend"),
+])
+def test_dates_span_has_no_leading_preposition(parse_text, text, span):
+    assert span in [r.text for r in dates_of(parse_text, text)]
+
+
+@pytest.mark.parametrize("text, span, value, granularity", [
+    ("The plan was sent to Kyiv on November 16, 2025.", "November 16, 2025", "2025-11-16", "day"),
+    ("Barra was named chief executive on 10 December 2013.", "10 December 2013", "2013-12-10", "day"),
+    ("The iPhone went on sale in June 2007.", "June 2007", "2007-06", "month"),
+    ("GM posted its first annual loss since 1992.", "1992", "1992", "year"),
+    ("Sales fell to their lowest level since the 1980s.", "the 1980s", "198", "decade"),
+    ("Revenue rose 5% in the first quarter of 2009.", "the first quarter of 2009", "2009-Q1", "quarter"),
+    ("The report was filed on 2025-11-18 in Brussels.", "2025-11-18", "2025-11-18", "day"),
+])
+def test_dates_absolute_value(parse_text, text, span, value, granularity):
+    row = find(dates_of(parse_text, text), span)
+    assert (row.type, row.value, row.granularity, row.anchored) == ("DATE", value, granularity, False)
+
+
+@pytest.mark.parametrize("text, span, value, granularity", [
+    ("The plan was conveyed to Kyiv this week by the US envoy.", "this week", "2025-W47", "week"),
+    ("Russia launched the offensive last month.", "last month", "2025-10", "month"),
+    ("The economy grew last year despite the war.", "last year", "2024", "year"),
+    ("Talks will resume next year, officials said.", "next year", "2026", "year"),
+    ("The minister resigned yesterday after the scandal.", "yesterday", "2025-11-19", "day"),
+    ("Markets in Asia fell sharply today.", "today", "2025-11-20", "day"),
+    ("The company was founded two years ago in Kyiv.", "two years ago", "2023", "year"),
+    ("Profits rose in the third quarter of this year.", "the third quarter of this year", "2025-Q3", "quarter"),
+    ("Dealers whose franchises lapse after October of next year will get a letter.", "October of next year",
+     "2026-10", "month"),
+])
+def test_dates_relative_value_resolved_against_publication_date(parse_text, text, span, value, granularity):
+    row = find(dates_of(parse_text, text), span)
+    assert (row.value, row.granularity, row.anchored) == (value, granularity, True)
+
+
+@pytest.mark.parametrize("text, span, value, mod", [
+    ("Fighting intensified in late October around Pokrovsk.", "late October", "2025-10", "END"),
+    ("Earlier this week, Witkoff discussed the plan with Umerov.", "Earlier this week", "2025-W47", "START"),
+    ("The factory will close at the end of this year.", "the end of this year", "2025", "END"),
+    ("The merger is expected to close in mid-2026.", "mid-2026", "2026", "MID"),
+    ("The first deliveries happened in early 2009.", "early 2009", "2009", "START"),
+])
+def test_dates_mod_for_early_mid_late(parse_text, text, span, value, mod):
+    row = find(dates_of(parse_text, text), span)
+    assert (row.value, row.mod) == (value, mod)
+
+
+@pytest.mark.parametrize("text, span, value", [
+    ("The envoy met Umerov in Miami on Tuesday.", "Tuesday", "2025-11-18"),
+    ("Putin spoke to reporters on Friday about the plan.", "Friday", "2025-11-14"),
+    ("The stock exchange reopened on Thursday.", "Thursday", "2025-11-20"),
+    ("The delegation will travel to Istanbul on Monday.", "Monday", "2025-11-24"),
+    ("Zelensky is scheduled to meet Witkoff on Saturday.", "Saturday", "2025-11-22"),
+])
+def test_dates_weekday_past_in_past_tense_future_when_clause_is_future(parse_text, text, span, value):
+    assert find(dates_of(parse_text, text), span).value == value
+
+
+@pytest.mark.parametrize("text, span, value", [
+    ("The plan was conveyed to Kyiv this week by the US envoy.", "this week", None),
+    ("Russia launched the offensive last month.", "last month", None),
+    ("Fighting intensified in late October around Pokrovsk.", "late October", "XXXX-10"),
+    ("The envoy met Umerov in Miami on Tuesday.", "Tuesday", "XXXX-WXX-2"),
+    ("Zelensky reported work on new talks in an address on November 16.", "November 16", "XXXX-11-16"),
+    ("The minister resigned yesterday after the scandal.", "yesterday", None),
+])
+def test_dates_without_publication_date_stay_unresolved(parse_text, text, span, value):
+    row = find(dates_of(parse_text, text, published=None), span)
+    assert (row.value, row.anchored) == (value, False)
+
+
+@pytest.mark.parametrize("text, span, type_, value", [
+    ("The war has lasted almost four years.", "almost four years", "DURATION", "P4Y"),
+    ("Negotiators talked for 12 hours without a break.", "12 hours", "DURATION", "PT12H"),
+    ("The country signed a five-year deal with the IMF.", "five-year", "DURATION", "P5Y"),
+    ("Growth has slowed over the past two decades.", "the past two decades", "DURATION", "P20Y"),
+    ("The deal was delayed by two and a half years.", "two and a half years", "DURATION", "P2.5Y"),
+    ("Apple holds an annual developers conference.", "annual", "SET", "P1Y"),
+    ("The council meets every week in Brussels.", "every week", "SET", "P1W"),
+    ("Prices are currently rising across Europe.", "currently", "DATE", "PRESENT_REF"),
+    ("The minister recently visited Kyiv.", "recently", "DATE", "PAST_REF"),
+    ("The talks ended at 18:00 UTC on Monday.", "18:00 UTC on Monday", "TIME", "2025-11-17T18:00Z"),
+    ("Stocks rallied this morning in Tokyo.", "this morning", "TIME", "2025-11-20TMO"),
+])
+def test_dates_type_and_value(parse_text, text, span, type_, value):
+    row = find(dates_of(parse_text, text), span)
+    assert (row.type, row.value) == (type_, value)
+
+
+@pytest.mark.parametrize("text, not_a_date", [
+    ("Stock markets worldwide continue to fall.", "fall"),
+    ("May I ask what the plan is?", "May"),
+    ("The Russell 2000 index of smaller companies fell.", "2000"),
+    ("The 51-year-old chief executive resigned.", "51-year"),
+])
+def test_dates_words_that_are_not_dates(parse_text, text, not_a_date):
+    assert not any(not_a_date in r.text for r in dates_of(parse_text, text))
+
+
+@pytest.mark.parametrize("value, start, end", [
+    ("2025-11-16", date(2025, 11, 16), date(2025, 11, 16)),
+    ("2025-10", date(2025, 10, 1), date(2025, 10, 31)),
+    ("2025-W47", date(2025, 11, 17), date(2025, 11, 23)),
+    ("2025-Q3", date(2025, 7, 1), date(2025, 9, 30)),
+    ("2024", date(2024, 1, 1), date(2024, 12, 31)),
+    ("198", date(1980, 1, 1), date(1989, 12, 31)),
+    ("P2Y", None, None),
+    ("XXXX-10", None, None),
+])
+def test_dates_interval_of_value(value, start, end):
+    assert (interval(value) or (None, None)) == (start, end)
+
+
+@pytest.mark.parametrize("text", [
+    "The plan was conveyed to Kyiv this week by the US envoy, who met Umerov on Tuesday in Miami.",
+])
+def test_dates_offsets_slice_back_to_text(parse_text, text):
+    rows = dates_of(parse_text, text)
+    assert rows and all(text[r.start_char:r.end_char] == r.text for r in rows)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_dates_every_rule_has_a_known_anchor(rule):
+    from pipeline.dates import ANCHOR_WORDS
+
+    known = {c for classes in ANCHOR_WORDS.values() for c in classes} | {"digit"}
+    assert rule.anchor in known

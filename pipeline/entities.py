@@ -292,6 +292,7 @@ class Group:
     key: str
     spans: list[Span] = field(default_factory=list)
     names: Counter = field(default_factory=Counter)
+    ambiguous: bool = False  # a bare surname shared by two full names in the article
 
     def votes(self) -> Counter:
         return sum((s.votes for s in self.spans), Counter())
@@ -317,6 +318,7 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
                     span.votes = Counter({label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
             owners[0].spans.extend(group.spans)
             del groups[key]
+        group.ambiguous = len(owners) > 1
     return list(groups.values())
 
 
@@ -357,7 +359,7 @@ def canonical(group: Group, label: str) -> str:
     """The group's full name as written most often; a known alias maps to its table name."""
     multi = [n for n in group.names if " " in n] or list(group.names)
     name = min(multi, key=lambda n: (n.isupper(), -group.names[n], -len(n), n))
-    alias = ALIASES.get(fold(name))
+    alias = None if group.ambiguous else ALIASES.get(fold(name))
     return alias[0] if alias and alias[1] == label else name
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from spacy.tokens import Doc, Span, Token
 
@@ -146,6 +148,8 @@ class Context:
             if span is not None:
                 for t in span:
                     self.quoted[t.i] = True
+        self.unquoted = [m for m in self.mentions if not self._in_quote(m.start_char)]
+        self.unquoted_starts = [m.start_char for m in self.unquoted]
         self.speakers: list[tuple[int, int, Speaker]] = []  # (sentence start, token index, resolved speaker)
 
     def mention_at(self, start: int, end: int) -> MentionRow | None:
@@ -154,9 +158,10 @@ class Context:
             return self.mentions[k]
         return None
 
-    def mentions_before(self, offset: int) -> list[MentionRow]:
-        k = bisect.bisect_left(self.mention_starts, offset)
-        return [m for m in reversed(self.mentions[:k]) if not self._in_quote(m.start_char)]
+    def mentions_before(self, offset: int) -> Iterator[MentionRow]:
+        """Mentions outside quotations that start before OFFSET, nearest first."""
+        k = bisect.bisect_left(self.unquoted_starts, offset)
+        return (self.unquoted[j] for j in range(k - 1, -1, -1))
 
     def _in_quote(self, offset: int) -> bool:
         span = self.doc.char_span(offset, offset + 1, alignment_mode="expand")
@@ -202,7 +207,7 @@ def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
 
 def antecedent_person(tok: Token, ctx: Context) -> MentionRow | None:
     """The nearest earlier PERSON, preferring within a sentence one that is a clause's subject."""
-    people = [m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"]
+    people = list(islice((m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"), 12))
     if not people:
         return None
     sent = ctx.doc.char_span(people[0].start_char, people[0].end_char, alignment_mode="expand")
@@ -375,8 +380,7 @@ def nearest_named(cue: Token, ctx: Context) -> Speaker | None:
     for j in (cue.i - 1, cue.i + 1):
         if sent.start <= j < sent.end and doc[j].lower_ in PERSON_PRONOUNS | OTHER_PRONOUNS and not ctx.quoted[j]:
             return resolve_pronoun(doc[j], ctx)
-    near = [m for m in ctx.mentions if sent.start_char <= m.start_char < sent.end_char and m.label in NAMED
-            and not ctx._in_quote(m.start_char)]
+    near = [m for m in ctx.unquoted if sent.start_char <= m.start_char < sent.end_char and m.label in NAMED]
     best = min(near, key=lambda m: abs(m.start_char - cue.idx), default=None)
     return Speaker(best.start_char, best.end_char, best.entity_id) if best else None
 
@@ -542,9 +546,11 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         if not is_cue(cue, ctx, SPEECH_VERBS):
             continue
         subject = subject_of(cue)
-        if subject is None:
-            continue
+        if subject is None or any(c.dep_ == "neg" for c in cue.children):
+            continue  # "did not say whether ...": nothing was reported
         for start, end in reported_clauses(cue, ctx):
+            if ctx.doc[start].tag_ in ("WRB", "WP", "WDT") or ctx.doc[start].lower_ in ("whether", "if"):
+                continue  # "explained how ...", "said whether ...": a question, not a statement
             start, end = _trim(ctx.doc, start, end)
             if end - start < 2 or (start <= subject.i < end) or not _one_paragraph(ctx, start, end, cue, subject):
                 continue

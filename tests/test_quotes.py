@@ -148,6 +148,8 @@ def test_quotes_partial_versus_direct(quotes_of, text, expected):
     'The parliament voted to pass the "Reproductive Health Care Reform Bill 2019" yesterday.',
     'The march against the "British exit" drew crowds.',
     "The teen was not identified. It was reported that the plan failed.",
+    "The spokesman did not say whether the minister would resign.",
+    "The report explained how the fire spread through the building.",
 ])
 def test_quotes_titles_scare_quotes_and_speakerless_reports_are_not_quotes(quotes_of, text):
     assert quotes_of(text) == []

@@ -197,6 +197,9 @@ def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
         return same_sentence[-1]
     if word in PERSON_PRONOUNS:
         person = antecedent_person(tok, ctx)
+        named = [s for start, i, s in ctx.speakers if i < tok.i and ctx.doc[i].pos_ == "PROPN"]
+        if named and (person is None or person.end_char < named[-1].start):
+            return named[-1]  # a named speaker after the last PERSON mention: the entity stage may have missed it
         return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
     recent = [s for start, i, s in ctx.speakers if i < tok.i and tok.i - i < 80]
     if recent:

@@ -1,7 +1,7 @@
 """Score the pipeline's quotes on the hand-annotated Wikinews dev set (dev/quotes), or any gold in that format.
 
 usage: .venv/bin/python scripts/score_quotes.py [--articles dev/quotes/articles.jsonl] [--gold dev/quotes/gold.json]
-                                                [--components ner] [--verbose]
+                                                [--components ner] [--verbose] [--bench]
 Runs the real pipeline code (read, parse, extract) and prints content and speaker precision, recall and F1.
 A quote matches a gold quote like ../shared/tools/score_seeds.py: normalised containment, the shorter at least
 half the longer; its speaker is right when the normalised speaker texts contain one another. A prediction that
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -20,8 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.articles import Article, read_articles, read_file  # noqa: E402
-from pipeline.batch import process_batch  # noqa: E402
+from pipeline.batch import model_for, process_batch  # noqa: E402
 from pipeline.config import Config  # noqa: E402
+from pipeline.entities import extract_mentions  # noqa: E402
+from pipeline.parse import parse  # noqa: E402
+from pipeline.quotes import extract_quotes  # noqa: E402
 
 
 def norm(s: str | None) -> str:
@@ -87,12 +91,30 @@ def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
     return out
 
 
+def bench(articles_path: Path, cfg: Config) -> str:
+    """Seconds spent parsing the articles and extracting their quotes, as one line."""
+    items = [a for a in (read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
+             if isinstance(a, Article)]
+    nlp = model_for(cfg)
+    t0 = time.perf_counter()
+    docs = list(parse(items, nlp, cfg))
+    t1 = time.perf_counter()
+    mentions = [extract_mentions(doc, article_id=a.article_id, text=a.text) for doc, a in docs]
+    t2 = time.perf_counter()
+    for (doc, a), m in zip(docs, mentions):
+        extract_quotes(doc, article_id=a.article_id, text=a.text, mentions=m)
+    t3 = time.perf_counter()
+    return (f"timing: spaCy parse {t1 - t0:.2f}s ({', '.join(nlp.pipe_names)}), quotes {t3 - t2:.3f}s "
+            f"= {100 * (t3 - t2) / (t1 - t0):.1f}% of the parse, {len(items)} articles")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=Path, default=ROOT / "dev/quotes/articles.jsonl", help="JSONL file or folder")
     ap.add_argument("--gold", type=Path, default=ROOT / "dev/quotes/gold.json")
     ap.add_argument("--components", nargs="*", help="spaCy components to run (default: the full pipeline)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false quotes")
+    ap.add_argument("--bench", action="store_true", help="also time the parse and the quote extraction")
     args = ap.parse_args(argv)
     cfg = Config(n_process=1).with_options(components=args.components)
     result = score(run_pipeline(args.articles, cfg), json.loads(args.gold.read_text(encoding="utf-8")), args.verbose)
@@ -100,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("content", "speaker"):
         p, r, f = result[name]
         print(f"quotes {name:8s} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  ({n_pred} predicted, {n_gold} gold)")
+    if args.bench:
+        print(bench(args.articles, cfg))
 
 
 if __name__ == "__main__":

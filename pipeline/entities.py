@@ -19,13 +19,15 @@ from pipeline.rows import EntityRow, MentionRow
 DATA = Path(__file__).resolve().parent.parent / "models" / "entities"
 LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 # Ties between labels go to the first one here.
-LABEL_ORDER = ["PERSON", "GPE", "ORG", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]
+LABEL_ORDER = ["GPE", "ORG", "PERSON", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 POSSESSIVE = {"'s", "’s", "'", "’", "ʼs", "ʼ"}
 CONNECTORS = {"of", "and", "for", "the", "&"}
 MAX_NAME_TOKENS = 4
 DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
 PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
-SHORT_FORM_WEIGHT = 0.25  # a bare surname's model label counts little against its full name's ("Leroy Chiao" ... "Chiao")
+# A bare surname's model label counts less than its full name's ("Leroy Chiao" ... "Chiao"), and less again when the
+# full name starts with a known given name.
+SHORT_FORM_WEIGHT = 0.5
 
 
 def _lines(name: str) -> list[str]:
@@ -47,7 +49,9 @@ SURNAME_ENDINGS = tuple(s.strip().lower() for s in _lines("person_suffixes.txt")
 FIRST_NAMES = set(_lines("first_names.txt"))
 PLACE_BEFORE = {w for side, w in (line.split("\t") for line in _lines("place_context.txt")) if side == "before"}
 PLACE_AFTER = {w for side, w in (line.split("\t") for line in _lines("place_context.txt")) if side == "after"}
-ORG_HEADS = set(_lines("org_heads.txt"))
+NOT_PERSON_LAST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "last"}
+NOT_PERSON_FIRST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "first"}
+DEMONYM_ENDINGS = tuple(_lines("demonym_endings.txt"))
 PARTICLES = set(_lines("name_particles.txt"))
 
 
@@ -226,7 +230,8 @@ def name_of(doc: Doc, span: Span) -> str:
 def looks_like_person(doc: Doc, span: Span, surnames: set[str]) -> bool:
     """"Rustem Umerov" tagged ORG: a given name, a known surname or a surname ending, and no organisation head."""
     tokens = doc[span.start : span.end]
-    if not 2 <= len(tokens) <= 3 or not all(is_name_part(t) for t in tokens) or tokens[-1].text in ORG_HEADS:
+    if (not 2 <= len(tokens) <= 3 or not all(is_name_part(t) for t in tokens)
+            or tokens[-1].text in NOT_PERSON_LAST or tokens[0].text in NOT_PERSON_FIRST):
         return False
     last = tokens[-1].text
     return last in surnames or tokens[0].text in FIRST_NAMES or last.lower().endswith(SURNAME_ENDINGS)
@@ -239,8 +244,9 @@ def is_name_part(token: Token) -> bool:
 
 
 def is_demonym(doc: Doc, span: Span) -> bool:
-    """"Ukrainian and American officials": a lone adjective is a nationality, not a place."""
-    return span.end - span.start == 1 and doc[span.start].tag_ == "JJ" and doc[span.start].is_title
+    """"Ukrainian and American officials": a lone nationality adjective is NORP, not a place."""
+    token = doc[span.start]
+    return span.end - span.start == 1 and token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
 
 
 def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[str, float] | None:
@@ -277,12 +283,8 @@ def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
             span.votes[alias[1]] += DECISIVE
         if span.label != "PERSON" and looks_like_person(doc, span, surnames):
             span.votes["PERSON"] += PATTERN_VOTE
-        if span.label != "NORP" and is_demonym(doc, span):
+        if span.label in ("GPE", "LOC", "ORG", "PERSON") and is_demonym(doc, span):
             span.votes["NORP"] += PATTERN_VOTE
-
-
-def winner(votes: Counter) -> str:
-    return max(votes, key=lambda label: (votes[label], -LABEL_ORDER.index(label)))
 
 
 @dataclass(slots=True)
@@ -297,6 +299,12 @@ class Group:
     def votes(self) -> Counter:
         return sum((s.votes for s in self.spans), Counter())
 
+    def label(self) -> str:
+        """The label with most votes; a tie goes to the longest mention's model label."""
+        votes = self.votes()
+        longest = max(self.spans, key=lambda s: s.end - s.start).label
+        return max(votes, key=lambda label: (votes[label], label == longest, -LABEL_ORDER.index(label)))
+
 
 def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
     """Groups by folded name; a one-word name joins the only multi-word PERSON-like name ending with it."""
@@ -306,20 +314,25 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
         group = groups.setdefault(fold(name), Group(fold(name)))
         group.spans.append(span)
         group.names[name] += 1
-    full = merge_same_person([g for g in groups.values() if " " in g.key and winner(g.votes()) == "PERSON"], groups)
+    full = merge_same_person([g for g in groups.values() if " " in g.key and g.label() == "PERSON" and is_person_shaped(g)], groups)
     for key, group in sorted(groups.items(), key=lambda kv: -len(kv[0].split())):
-        votes = group.votes()
-        if winner(votes) != "PERSON" and max(votes.values()) >= DECISIVE:
+        if group.label() != "PERSON" and max(group.votes().values()) >= DECISIVE:
             continue
         owners = [g for g in full if g.key in groups and g is not group and is_short_form(key, g.key)]
         if len(owners) == 1:
-            if is_given_name_shaped(owners[0]):
-                for span in group.spans:
-                    span.votes = Counter({label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
+            weight = SHORT_FORM_WEIGHT / 2 if is_given_name_shaped(owners[0]) else SHORT_FORM_WEIGHT
+            for span in group.spans:
+                span.votes = Counter({label: n * weight for label, n in span.votes.items()})
             owners[0].spans.extend(group.spans)
             del groups[key]
         group.ambiguous = len(owners) > 1
     return list(groups.values())
+
+
+def is_person_shaped(group: Group) -> bool:
+    """Not "Space Shuttle Atlantis" nor "Hurricane Lorenzo", whatever the model says."""
+    words = [n.split() for n in group.names]
+    return any(w[0] not in NOT_PERSON_FIRST and w[-1] not in NOT_PERSON_LAST for w in words)
 
 
 def is_given_name_shaped(group: Group) -> bool:
@@ -391,7 +404,7 @@ def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow
     """Mentions of named entities, each labelled by its name's vote and linked to its canonical entity."""
     out = []
     for group in group_mentions(doc, candidate_spans(doc)):
-        label = winner(group.votes())
+        label = group.label()
         name = canonical(group, label)
         eid = entity_id(name, label)
         for span in group.spans:

@@ -68,6 +68,7 @@ class Speaker:
 class Attribution:
     cue: str
     cue_at: int
+    cue_end: int
     subject: Token | Speaker  # a Speaker when no parse gave a subject token
 
 
@@ -326,6 +327,11 @@ def cue_text(cue: Token) -> str:
     return "according to" if cue.lower_ == "according" else cue.text
 
 
+def cue_end(cue: Token) -> int:
+    last = cue.doc[cue.i + 1] if cue.lower_ == "according" else cue
+    return last.idx + len(last)
+
+
 def window(doc: Doc, q: Marked, text: str) -> list[Span]:
     """Sentences that may hold the attribution of Q: its own, the next after '...,"', the one before a colon."""
     first = doc.char_span(q.start, q.end, alignment_mode="expand")
@@ -369,11 +375,11 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
         if ctx.parsed:
             subject = subject_of(cue)
             if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
-                return Attribution(cue_text(cue), cue.idx, subject)
+                return Attribution(cue_text(cue), cue.idx, cue_end(cue), subject)
         else:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
-                return Attribution(cue_text(cue), cue.idx, speaker)
+                return Attribution(cue_text(cue), cue.idx, cue_end(cue), speaker)
     return None
 
 
@@ -426,18 +432,17 @@ def worth_keeping(q: Marked, text: str) -> bool:
 
 
 def _row(article_id: str, text: str, start: int, end: int, kind: str, speaker: Speaker | None,
-         cue: str | None) -> QuoteRow:
+         cue: tuple[int, int] | None) -> QuoteRow:
     return QuoteRow(article_id, start, end, text[start:end], kind,
                     text[speaker.start:speaker.end] if speaker else None,
                     speaker.start if speaker else None, speaker.end if speaker else None,
-                    speaker.entity_id if speaker else None, cue)
+                    speaker.entity_id if speaker else None,
+                    text[cue[0]:cue[1]] if cue else None, cue[0] if cue else None, cue[1] if cue else None)
 
 
-def _cue_token(ctx: Context, q: Marked, cue: str | None) -> Token | None:
-    if cue is None:
-        return None
-    near = [t for sent in window(ctx.doc, q, ctx.text) for t in sent if t.text == cue.split()[0]]
-    return near[0] if near else None
+def _cue_token(ctx: Context, attr: Attribution) -> Token | None:
+    span = ctx.doc.char_span(attr.cue_at, attr.cue_end, alignment_mode="expand")
+    return span[0] if span is not None and len(span) else None
 
 
 def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[QuoteRow]:
@@ -454,9 +459,10 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
         if is_title(q, ctx.text) or (attr is None and not worth_keeping(q, ctx.text)):
             continue
         speaker = resolve_speaker(attr.subject, ctx) if attr else None
-        cue_tok = _cue_token(ctx, q, attr.cue) if attr else None
+        cue_tok = _cue_token(ctx, attr) if attr else None
         kind = "partial" if is_partial(q, cue_tok, ctx) else "direct"
-        rows.append(_row(article_id, ctx.text, q.start, q.end, kind, speaker, attr.cue if attr else None))
+        cue = (attr.cue_at, attr.cue_end) if attr else None
+        rows.append(_row(article_id, ctx.text, q.start, q.end, kind, speaker, cue))
     return rows
 
 
@@ -559,7 +565,7 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
                 continue
             span = ctx.doc[start:end]
             rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect",
-                             resolve_speaker(subject, ctx), cue_text(cue)))
+                             resolve_speaker(subject, ctx), (cue.idx, cue_end(cue))))
     return rows
 
 

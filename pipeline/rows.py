@@ -91,6 +91,8 @@ class QuoteRow:
     speaker_end_char: int | None
     speaker_entity_id: str | None
     cue: str | None
+    cue_start_char: int | None = None
+    cue_end_char: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

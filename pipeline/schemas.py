@@ -104,6 +104,8 @@ TABLES: dict[str, Table] = {
             col("speaker_end_char", pa.int64(), "End offset of speaker_text, exclusive."),
             col("speaker_entity_id", pa.string(), "Speaker's entity; joins entities.entity_id. Null for an unnamed source."),
             col("cue", pa.string(), "Reporting verb (or 'according to')."),
+            col("cue_start_char", pa.int64(), "Start offset of the cue in articles.text."),
+            col("cue_end_char", pa.int64(), "End offset of the cue, exclusive."),
         ]),
         Table("errors", rows.ErrorRow, "input that could not be processed", [
             col("source", pa.string(), "Input file (and line) that failed.", nullable=False),

@@ -126,7 +126,7 @@ def test_quotes_unnamed_source_has_no_entity(quotes_of, text, speaker):
     ("Subsequently, NBC, citing sources, wrote that Trump approved the plan.", "Trump approved the plan", "NBC", "wrote"),
     ("A judicial inquiry was ordered, according to police.", "A judicial inquiry was ordered", "police", "according to"),
     ("According to the Associated Press, Iran has increased cooperation with the navies of China and India.",
-     "Iran has increased cooperation with the navies of China and India", "the Associated Press", "according to"),
+     "Iran has increased cooperation with the navies of China and India", "the Associated Press", "According to"),
 ])
 def test_quotes_indirect_reported_speech(quotes_of, text, content, speaker, cue):
     rows = quotes_of(text)
@@ -165,6 +165,7 @@ def test_quotes_offsets_slice_back(quotes_of, text):
     for q in rows:
         assert text[q.start_char:q.end_char] == q.text
         assert q.speaker_text is None or text[q.speaker_start_char:q.speaker_end_char] == q.speaker_text
+        assert q.cue is None or text[q.cue_start_char:q.cue_end_char] == q.cue
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +34,14 @@ APPROX: dict[str, str] = LEX["approx"]
 RELATIVE: dict[str, int] = LEX["relative"]
 FUTURE_CUES = set(LEX["future_cue"])
 FUTURE_NEEDS_TO = {"going", "scheduled", "expected", "due", "plans", "planned", "plan", "set", "intends", "aims",
-                   "hopes"}
+                   "hopes", "slated", "pencilled", "penciled"}
 PAST_CUES = set(LEX["past_cue"])
 PRESENT_CUES = set(LEX["present_cue"])
 MONTH_CONTEXT = set(LEX["month_context"])
 FALL_CONTEXT = re.compile(r"\b(?:in|during|until|since|by|this|last|next|over|through)\s+(?:the\s+)?$", re.I)
 NAME_BEFORE = re.compile(r"(?<![.!?]\s)\b(?!(?:In|On|By|Since|Until|From|Of|To|The|And|Or|After|Before|During|For|"
-                         r"Early|Late|Mid|Spring|Summer|Autumn|Fall|Winter)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
+                         r"Early|Late|Mid|Spring|Summer|Autumn|Fall|Winter|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                         r"Sunday|Last|Next|This|Since|Until|Through|Between|Around|About|Later|Earlier)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
 TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
@@ -104,6 +105,7 @@ class Timex:
     granularity: str | None
     mod: str | None = None
     anchored: bool = False
+    anaphor: tuple[str, int] | None = None  # (unit, steps) from the last date mentioned, when there is one
 
 
 def expand(pattern: str) -> str:
@@ -144,7 +146,11 @@ ANCHOR_WORDS = anchor_words()
 CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
 WORD = re.compile(r"\w+")
 WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
-TENSE_REACH = 12  # tokens either side searched for a tense cue
+TENSE_REACH = 12
+ANAPHORIC = {"following", "previous", "preceding", "prior"}
+PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|within|in|throughout|through)\s+$", re.IGNORECASE)
+GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
+                    "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}  # tokens either side searched for a tense cue
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
 
 
@@ -250,7 +256,7 @@ def token_tense(tok) -> str | None:
     if low in FUTURE_CUES:
         needs_to = low in FUTURE_NEEDS_TO
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
-        if not needs_to or nxt == "to":
+        if not needs_to or nxt in ("to", "for"):
             return "future"
     if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously"):
         return "past"
@@ -360,6 +366,8 @@ def numeric(g: dict, ctx: Context) -> Timex | None:
 
 
 def month_day(g: dict, ctx: Context) -> Timex | None:
+    if not g.get("weekday") and NAME_BEFORE.search(ctx.before()):
+        return None  # a name with a number: "the Long March 3 rocket"
     month, day = MONTHS[g["month"].lower().rstrip(".")], int(re.sub(r"\D", "", g["day"]))
     year, anchored = resolved_year(ctx, month)
     if year is None:
@@ -452,21 +460,26 @@ def deictic(g: dict, ctx: Context) -> Timex:
 
 
 def mod_rel(g: dict, ctx: Context) -> Timex | None:
+    mod = mod_of(g["mod"])
+    if g.get("monthname"):
+        m = MONTHS[g["monthname"].lower()]
+        y, anchored = (int(g["year"]), False) if g.get("year") else resolved_year(ctx, m)
+        return Timex("DATE", f"{y}-{m:02d}" if y else f"XXXX-{m:02d}", "month", mod, anchored)
+    if g.get("year"):
+        return Timex("DATE", g["year"], "year", mod)
     unit = unit_of(g["unit"])
     if g["unit"].lower().endswith("s") and unit != "century":
         return None
-    mod = mod_of(g["mod"])
-    if g.get("year"):
-        return Timex("DATE", g["year"], "year", mod)
-    if g.get("monthname"):
-        y, anchored = (int(g["year"]), False) if g.get("year") else resolved_year(ctx, MONTHS[g["monthname"].lower()])
-        m = MONTHS[g["monthname"].lower()]
-        return Timex("DATE", f"{y}-{m:02d}" if y else f"XXXX-{m:02d}", "month", mod, anchored)
-    n = RELATIVE.get((g.get("relative") or "this").lower(), 0)
+    return relative_date(ctx, unit, RELATIVE.get((g.get("relative") or "this").lower(), 0), mod)
+
+
+def relative_date(ctx: Context, unit: str, n: int, mod: str | None = None, anaphoric: bool = False) -> Timex | None:
+    """The UNIT N steps from the DCT; ANAPHORIC ones ('the following month') move to an earlier date later."""
+    anaphor = (unit, n) if anaphoric else None
     if ctx.dct is None:
-        return Timex("DATE", None, UNITS[unit][1], mod)
+        return Timex("DATE", None, UNITS[unit][1], mod, anaphor=anaphor)
     got = shifted(ctx.dct, unit, n)
-    return Timex("DATE", got[0], got[1], mod, anchored=True) if got else None
+    return Timex("DATE", got[0], got[1], mod, anchored=True, anaphor=anaphor) if got else None
 
 
 def rel_unit(g: dict, ctx: Context) -> Timex | None:
@@ -474,14 +487,13 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     if g["unit"].lower().endswith("s") and unit != "century":
         return None
     text = ctx.text[ctx.start:ctx.end].lower()
-    if rel in ("past", "coming") or (text.startswith("the") and rel in ("last", "next")):
-        return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "the past year" is a period
+    if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
+                                     and (rel == "last" or PERIOD_BEFORE.search(ctx.before()))):
+        return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "(over) the past year": a period
     if UNITS[unit][2] or unit == "day":
         return None
-    if ctx.dct is None:
-        return Timex("DATE", None, UNITS[unit][1])
-    got = shifted(ctx.dct, unit, RELATIVE[rel])
-    return Timex("DATE", got[0], got[1], anchored=True) if got else None
+    anaphoric = rel in ANAPHORIC or text.startswith("the")  # "the following month", "the next year"
+    return relative_date(ctx, unit, RELATIVE[rel], anaphoric=anaphoric)
 
 
 def weekday_date(dct: date, weekday: int, direction: int, include_today: bool = True) -> date:
@@ -656,6 +668,7 @@ class Candidate:
     end: int
     rule: int
     timex: Timex
+    length: int = 0  # of the whole match, context included: the longest reading wins
 
 
 def windows(text: str) -> dict[str, list[tuple[int, int]]]:
@@ -691,16 +704,18 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
         for m in (m for s, e in spans.get(rule.anchor, ()) for m in rule.regex.finditer(text, s, e)):
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
             start, end = m.span("t") if "t" in groups else m.span()
+            if text[end - 1] == ")" and "(" not in text[start:end]:
+                end -= 1  # "3:51 ET (20:51 UTC)"
             timex = NORMALISERS[rule.name](groups, Context(doc, text, dct, start, end))
             if timex is not None:
-                out.append(Candidate(start, end, index, timex))
+                out.append(Candidate(start, end, index, timex, m.end() - m.start()))
     return out
 
 
 def non_overlapping(cands: list[Candidate]) -> list[Candidate]:
     """Longest candidates first (earlier rule on ties), each kept only if it overlaps none kept before."""
     kept: list[Candidate] = []
-    for c in sorted(cands, key=lambda c: (c.start - c.end, c.rule, c.start)):
+    for c in sorted(cands, key=lambda c: (-c.length, c.rule, c.start)):
         if all(c.end <= k.start or c.start >= k.end for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
@@ -757,7 +772,23 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
     chosen = non_overlapping(rule_candidates(doc, doc_text, published))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
+    chosen = resolve_anaphors(chosen)
     return [date_row(article_id, text, c) for c in chosen]
+
+
+def resolve_anaphors(chosen: list[Candidate]) -> list[Candidate]:
+    """'the following month' counts from the last date mentioned before it, if one is as fine-grained."""
+    out, ref = [], None
+    for c in chosen:
+        t = c.timex
+        if t.anaphor and ref and GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[t.anaphor[0]][1]]:
+            got = shifted(ref[0], *t.anaphor)
+            if got:
+                c = replace(c, timex=replace(t, value=got[0], granularity=got[1], anchored=False))
+        elif t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK and (span := interval(t.value)):
+            ref = (span[0], t.granularity)
+        out.append(c)
+    return out
 
 
 def without_header(text: str) -> str:

@@ -42,6 +42,8 @@ FALL_CONTEXT = re.compile(r"\b(?:in|during|until|since|by|this|last|next|over|th
 NAME_BEFORE = re.compile(r"(?<![.!?]\s)\b(?!(?:In|On|By|Since|Until|From|Of|To|The|And|Or|After|Before|During|For|"
                          r"Early|Late|Mid|Spring|Summer|Autumn|Fall|Winter|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                          r"Sunday|Last|Next|This|Since|Until|Through|Between|Around|About|Later|Earlier)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
+NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
+FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
 TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
@@ -281,6 +283,9 @@ class Context:
     def before(self, width: int = 30) -> str:
         return self.text[max(0, self.start - width):self.start]
 
+    def after(self, width: int = 30) -> str:
+        return self.text[self.end:self.end + width]
+
     def previous_word(self) -> str:
         m = re.search(r"([\w'’-]+)\W*$", self.before())
         return m.group(1).lower() if m else ""
@@ -393,8 +398,8 @@ def month(g: dict, ctx: Context) -> Timex | None:
 
 
 def year(g: dict, ctx: Context) -> Timex | None:
-    if not g.get("modword") and NAME_BEFORE.search(ctx.before()):
-        return None  # a number in a name: "Russell 2000", "iLife '11"
+    if not g.get("modword") and NAME_BEFORE.search(ctx.before()) and (g.get("yy") or NAME_AFTER.match(ctx.after())):
+        return None  # a number in a name: "Russell 2000 Index", "iLife '11"; but "WWDC 2005" is a year
     y = g.get("year")
     if y is None:
         yy = int(g["yy"])
@@ -567,6 +572,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
         n = number(g["num"], g.get("half"))
         if g["num"].lower() in ("a", "an") and unit == "second":
             return None  # "a second term"
+        if unit == "quarter" and FRACTION_OF.match(ctx.after()):
+            return None  # "about a quarter of the workforce"
     if n is None:
         return None
     return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], APPROX.get(" ".join((g.get("approx") or "").lower().split())))

@@ -31,6 +31,7 @@ OPENERS = D_OPEN | D_EITHER
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 OTHER_PRONOUNS = frozenset({"it", "they", "we", "i", "them", "us"})
 RELATIVES = frozenset({"who", "that", "which"})
+FRAME_DEPS = frozenset({"prep", "pobj", "npadvmod", "advmod", "compound", "det", "amod", "nummod", "poss", "case"})
 SUBJECTS = frozenset({"nsubj", "csubj"})
 CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "dep"})
 NOUN_LINKS = frozenset({"acl", "relcl"})
@@ -410,8 +411,10 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
             return True  # "called it "a non-starter"": such verbs take fragments, never whole utterances
         path = [word, *word.ancestors]
         if cue in path:
-            below = path[path.index(cue) - 1]
-            return below.dep_ in ("ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "attr", "acomp", "oprd")
+            # direct only when the words between cue and mark just say when, where or to whom it was said:
+            # 'said on Friday "..."', 'told Reuters "..."'; 'said the victims were "..."' is a fragment
+            return not all(t.dep_ in FRAME_DEPS or (t.dep_ in ("dobj", "dative") and t.pos_ in ("PROPN", "PRON"))
+                           for t in path[:path.index(cue)])
     if cue is not None and word.lower_ == cue.lower_:
         return False
     return ctx.text[q.start].islower() or len(ctx.text[q.start:q.end].split()) < 4
@@ -509,9 +512,13 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
             head = head.head
         if head.pos_ not in ("VERB", "AUX"):
             return []
-        left, right = head.left_edge.i, head.right_edge.i + 1
+        left, right = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
         lo, hi = cue.left_edge.i, cue.right_edge.i + 1
         clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 or _new_clause(doc, hi, right) else None
+        if clause and clause[1] == lo:
+            before = doc[_trim(doc, left, lo)[1] - 1] if _trim(doc, left, lo)[1] > left else None
+            if before is None or before.pos_ == "AUX" or doc[lo - 1].dep_ == "cc" or doc[lo - 2].dep_ == "cc":
+                return []  # "One child was, according to X, among the dead": X sources only part of the clause
         return [clause] if clause and not any(ctx.quoted[i] for i in range(*clause)) else []
     out = []
     for comp in cue.children:

@@ -49,7 +49,7 @@ def prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> tuple[float, float, f
 
 def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[str, tuple[float, float, float]]:
     """Content and speaker (precision, recall, F1) of QUOTES (article_id -> rows) against GOLD."""
-    c = {"pred": 0, "pred_ok": 0, "pred_spk": 0, "gold": 0, "gold_ok": 0, "gold_spk": 0}
+    c = {"pred": 0, "pred_ok": 0, "pred_spk": 0, "gold": 0, "gold_ok": 0, "gold_spk": 0, "kind": 0}
     for art in gold["articles"]:
         aid = Path(art["file"]).stem
         preds = [(norm(q.text), norm(q.speaker_text), q) for q in quotes.get(aid, [])]
@@ -58,6 +58,7 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
             if g.get("optional"):
                 continue
             hits = [ps for pt, ps, _ in preds if same_text(pt, gt)]
+            c["kind"] += any(q.kind == g["kind"] for pt, _, q in preds if same_text(pt, gt))
             c["gold"] += 1
             c["gold_ok"] += bool(hits)
             c["gold_spk"] += any(same_speaker(ps, gs) for ps in hits)
@@ -76,7 +77,7 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
                 print(f"  SPEAKER {aid} {q.text[:50]!r} <- {q.speaker_text} (gold {hits[0][1]['speaker_text']})")
     return {"content": prf(c["pred_ok"], c["pred"], c["gold_ok"], c["gold"]),
             "speaker": prf(c["pred_spk"], c["pred"], c["gold_spk"], c["gold"]),
-            "counts": (c["pred"], c["gold"])}
+            "counts": (c["pred"], c["gold"]), "kind": c["kind"] / max(c["gold_ok"], 1)}
 
 
 def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("content", "speaker"):
         p, r, f = result[name]
         print(f"quotes {name:8s} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  ({n_pred} predicted, {n_gold} gold)")
+    print(f"quotes kind     agreement {result['kind']:.3f} (found gold quotes whose kind is right)")
     if args.bench:
         print(bench(args.articles, cfg))
 

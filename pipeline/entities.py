@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -23,6 +24,7 @@ LABEL_ORDER = ["GPE", "ORG", "PERSON", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
 POSSESSIVE = {"'s", "’s", "'", "’", "ʼs", "ʼ"}
 CONNECTORS = {"of", "and", "for", "the", "&"}
 MAX_NAME_TOKENS = 4
+MENTION_FIELDS = attrgetter("entity_id", "entity_name", "text", "article_id", "label")
 DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
 PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
 # A bare surname's model label counts less than its full name's ("Leroy Chiao" ... "Chiao"), and less again when the
@@ -214,7 +216,8 @@ def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
         for j in range(min(i + MAX_NAME_TOKENS, len(doc)), i, -1):
             name = doc[i:j].text
             if name in GAZETTEER_NAMES and not covered.intersection(range(i, j)):
-                span = Span(i, j, PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1])
+                label = PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1]
+                span = Span(i, j, label, votes=Counter({label: 1.0}))
                 if PLACES.get(name, ("", 0))[1] == 0 or in_place_context(doc, span):
                     out.append(span)
                 next_free = j
@@ -316,7 +319,7 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
         group.names[name] += 1
     full = merge_same_person([g for g in groups.values() if " " in g.key and g.label() == "PERSON" and is_person_shaped(g)], groups)
     for key, group in sorted(groups.items(), key=lambda kv: -len(kv[0].split())):
-        if group.label() != "PERSON" and max(group.votes().values()) >= DECISIVE:
+        if group.label() != "PERSON" and max(group.votes().values(), default=0) >= DECISIVE:
             continue
         owners = [g for g in full if g.key in groups and g is not group and is_short_form(key, g.key)]
         if len(owners) == 1:
@@ -419,11 +422,11 @@ def build_entities(mentions: Iterable[MentionRow]) -> list[EntityRow]:
     aliases: dict[str, set] = defaultdict(set)
     articles: dict[str, set] = defaultdict(set)
     labels: dict[str, str] = {}
-    for m in mentions:
-        names[m.entity_id][m.entity_name] += 1
-        aliases[m.entity_id].add(m.text)
-        articles[m.entity_id].add(m.article_id)
-        labels[m.entity_id] = m.label
+    for eid, name, text, article_id, label in map(MENTION_FIELDS, mentions):
+        names[eid][name] += 1
+        aliases[eid].add(text)
+        articles[eid].add(article_id)
+        labels[eid] = label
     return [
         EntityRow(eid, min(c, key=lambda n: (-c[n], n)), labels[eid], sorted(aliases[eid]),
                   sum(c.values()), len(articles[eid]))

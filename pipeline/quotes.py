@@ -104,7 +104,9 @@ def _scan_paragraph(text: str, pstart: int, pend: int) -> tuple[list[tuple[int, 
             if ch in D_OPEN or _opens(prev, nxt):
                 open_d, open_s = i, None
         elif ch in D_CLOSE or ch in D_EITHER:
-            if open_d is not None:
+            if ch in D_EITHER and _opens(prev, nxt) and (nxt.isalnum() or nxt in "[(‘'") and not _closes(prev, nxt):
+                open_d, open_s = i, None  # a straight mark that can only open: the earlier one was never closed
+            elif open_d is not None:
                 pairs.append((open_d, i))
                 open_d = None
         elif open_d is None and (ch in S_OPEN or ch in S_CLOSE or ch in S_EITHER):

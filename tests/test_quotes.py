@@ -64,6 +64,14 @@ def test_quotes_unbalanced_mark_costs_at_most_that_quote():
     assert contents(text)[-2:] == ["it fails.", "maybe."]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ('He said "we will win. Then she said "we lost" and left.', ["we lost"]),
+    ('She called it “a farce. He called it “a triumph”.', ["a triumph"]),
+])
+def test_quotes_unclosed_mark_loses_only_its_quote(text, expected):
+    assert contents(text) == expected
+
+
 def test_quotes_paragraph_continuation():
     text = '"The first part goes on\n\n"and the second part ends here," she said.'
     spans = quotation_spans(text)

@@ -190,7 +190,12 @@ def noun_phrase(tok: Token) -> tuple[int, int]:
         end_tok = tok
     while start_tok.i < tok.i and (start_tok.is_punct or start_tok.dep_ in ("cc", "preconj")):
         start_tok = tok.doc[start_tok.i + 1]
-    return start_tok.idx, end_tok.idx + len(end_tok)
+    start, end = start_tok.idx, end_tok.idx + len(end_tok)
+    phrase = tok.doc.text[start:end]
+    if phrase.count("(") > phrase.count(")"):  # "World Health Organization (WHO": leave the bracket out
+        end = start + phrase.rindex("(")
+        end = start + len(phrase[: end - start].rstrip())
+    return start, end
 
 
 def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
@@ -425,7 +430,7 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
 def is_title(q: Marked, text: str) -> bool:
     """"The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
     words = text[q.start:q.end].split()
-    return len(words) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[q.end - 1] not in ".!?,"
+    return all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[q.end - 1] not in ".!?,"
 
 
 def worth_keeping(q: Marked, text: str) -> bool:
@@ -512,8 +517,8 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
         head = cue.head
         while head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
-        if head.pos_ not in ("VERB", "AUX"):
-            return []
+        if head.pos_ not in ("VERB", "AUX") or (head.lemma_ in SPEECH_VERBS and any(c.dep_ == "ccomp" for c in head.children)):
+            return []  # "According to the Herald, X said ...": the inner cue reports it
         left, right = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
         lo, hi = cue.left_edge.i, cue.right_edge.i + 1
         clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 or _new_clause(doc, hi, right) else None

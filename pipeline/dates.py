@@ -192,7 +192,7 @@ def shifted(dct: date, unit: str, n: int) -> tuple[str, str] | None:
 
 def interval(value: str | None) -> tuple[date, date] | None:
     """First and last day of the calendar interval a TIMEX3 date value denotes."""
-    if not value or value[:1] in "PX" or not value[:4].isdigit():
+    if not value or value[:1] in "PX" or not value[:2].isdigit():
         return None
     head = value.split("T")[0]
     try:
@@ -220,6 +220,8 @@ def interval(value: str | None) -> tuple[date, date] | None:
             return date(y, 1, 1), date(y, 12, 31)
         if re.fullmatch(r"\d{3}", head):
             return date(int(head) * 10, 1, 1), date(int(head) * 10 + 9, 12, 31)
+        if re.fullmatch(r"\d{2}", head):
+            return date(max(1, int(head) * 100), 1, 1), date(int(head) * 100 + 99, 12, 31)
     except ValueError:
         return None
     return None
@@ -407,6 +409,11 @@ def year(g: dict, ctx: Context) -> Timex | None:
     return Timex("DATE", y, "year", mod_of(g.get("modword")))
 
 
+def century(g: dict, ctx: Context) -> Timex | None:
+    n = int(g["cent"])
+    return Timex("DATE", f"{n - 1:02d}", "century") if 1 <= n <= 21 else None
+
+
 def decade(g: dict, ctx: Context) -> Timex | None:
     digits = g["decade"].lstrip("'")
     if len(digits) == 2:
@@ -495,9 +502,9 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
                                      and (rel == "last" or PERIOD_BEFORE.search(ctx.before()))):
         return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "(over) the past year": a period
-    if UNITS[unit][2] or unit == "day":
-        return None
     anaphoric = rel in ANAPHORIC or text.startswith("the")  # "the following month", "the next year"
+    if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
+        return None  # "the next day" counts from a date; "this day", "last day" are not expressions of their own
     return relative_date(ctx, unit, RELATIVE[rel], anaphoric=anaphoric)
 
 
@@ -513,9 +520,10 @@ def weekday_date(dct: date, weekday: int, direction: int, include_today: bool = 
 def weekday(g: dict, ctx: Context) -> Timex:
     wd = WEEKDAYS[g["weekday"].lower()]
     if ctx.dct is None:
-        return Timex("DATE", f"XXXX-WXX-{wd}", "day")
+        return Timex("DATE", f"XXXX-WXX-{wd}", "day", mod_of(g.get("modword")))
     direction = 1 if ctx.tense() == "future" else -1  # news reports the past unless the clause is future
-    return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", anchored=True)
+    return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", mod_of(g.get("modword")),
+                 anchored=True)
 
 
 def rel_weekday(g: dict, ctx: Context) -> Timex | None:
@@ -542,10 +550,13 @@ def rel_month(g: dict, ctx: Context) -> Timex:
 
 
 def ago(g: dict, ctx: Context) -> Timex | None:
-    n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
+    unit = unit_of(g["unit"])
+    n = number(g["num"], g.get("half")) if g.get("num") else "X"
     sign = -1 if g["dir"].lower() == "ago" else 1
     if n is None:
         return None
+    if unit in ("decade", "century") and n != "X":
+        n, unit = str(float(n) * (10 if unit == "decade" else 100)), "year"  # "a decade ago" is a year
     if n == "X":
         return Timex("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", None)
     if ctx.dct is None:
@@ -566,6 +577,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     unit = unit_of(g["unit"])
     if g.get("vague"):
         n = "X"
+        if not g["unit"].lower().endswith("s"):
+            return None  # "the past year" is rel_unit's
     elif g.get("single"):
         n = "X" if g["single"].lower() == "multi" else "1"
     else:
@@ -652,14 +665,14 @@ def weekend(g: dict, ctx: Context) -> Timex:
     return Timex("DATE", shifted(ctx.dct, "weekend", n)[0], "week", anchored=True)
 
 
-def the_day(g: dict, ctx: Context) -> Timex:
-    """'ended the day', 'for the day' in market reports: the publication day."""
-    return Timex("DATE", ctx.dct.isoformat() if ctx.dct else None, "day", anchored=ctx.dct is not None)
+def the_day(g: dict, ctx: Context) -> Timex | None:
+    """'ended the day', 'for the week' in market reports: the day (week, ...) of publication."""
+    return relative_date(ctx, g["unit"].lower(), 0)
 
 
 NORMALISERS = {
     "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
-    "month": month, "year": year, "decade": decade, "quarter": quarter, "half": half, "season": season,
+    "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half, "season": season,
     "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
     "rel_month": rel_month, "weekday": weekday, "ago": ago, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,

@@ -106,6 +106,10 @@ def test_dates_without_publication_date_stay_unresolved(parse_text, text, span, 
     ("Growth has slowed over the past two decades.", "the past two decades", "DURATION", "P20Y"),
     ("The deal was delayed by two and a half years.", "two and a half years", "DURATION", "P2.5Y"),
     ("Apple holds an annual developers conference.", "annual", "SET", "P1Y"),
+    ("The market is estimated to be worth $2.5 billion a year.", "a year", "SET", "P1Y"),
+    ("Shares of Ford rose 4% for the week.", "the week", "DATE", "2025-W47"),
+    ("Jupiter was hit by a comet 16 years ago.", "16 years ago", "DATE", "2009"),
+    ("The company was founded in the 19th century.", "the 19th century", "DATE", "18"),
     ("The council meets every week in Brussels.", "every week", "SET", "P1W"),
     ("Prices are currently rising across Europe.", "currently", "DATE", "PRESENT_REF"),
     ("The minister recently visited Kyiv.", "recently", "DATE", "PAST_REF"),
@@ -117,11 +121,35 @@ def test_dates_type_and_value(parse_text, text, span, type_, value):
     assert (row.type, row.value) == (type_, value)
 
 
+@pytest.mark.parametrize("text, span, value", [
+    ("In November 2018 the party nominated Bayes; Collins was nominated the following month.", "the following month",
+     "2018-12"),
+    ("The talks collapsed on March 3, 2022. The next day, Russian troops shelled Kharkiv.", "The next day",
+     "2022-03-04"),
+    ("Gammon withdrew in 2019, and the previous year he had run for mayor.", "the previous year", "2018"),
+])
+def test_dates_anaphoric_expressions_count_from_the_last_date(parse_text, text, span, value):
+    row = find(dates_of(parse_text, text), span)
+    assert (row.value, row.anchored) == (value, False)
+
+
+@pytest.mark.parametrize("text, span, value", [
+    ("The launch was originally slated for December, officials said.", "December", "2025-12"),
+    ("The fireball was seen in October by two amateur astronomers.", "October", "2025-10"),
+    ("The probe was launched in December, the agency said.", "December", "2024-12"),
+])
+def test_dates_month_year_follows_tense(parse_text, text, span, value):
+    assert find(dates_of(parse_text, text), span).value == value
+
+
 @pytest.mark.parametrize("text, not_a_date", [
     ("Stock markets worldwide continue to fall.", "fall"),
     ("May I ask what the plan is?", "May"),
     ("The Russell 2000 index of smaller companies fell.", "2000"),
     ("The 51-year-old chief executive resigned.", "51-year"),
+    ("The resume of the 24-year old had claimed a degree.", "24-year"),
+    ("The Long March 3 rocket lifted off from Xichang.", "March 3"),
+    ("About a quarter of the workforce will be laid off.", "a quarter"),
 ])
 def test_dates_words_that_are_not_dates(parse_text, text, not_a_date):
     assert not any(not_a_date in r.text for r in dates_of(parse_text, text))

@@ -99,6 +99,14 @@ def test_quotes_split_around_attribution_share_speaker(quotes_of):
     assert rows[0].speaker_entity_id is not None and rows[0].speaker_entity_id == rows[1].speaker_entity_id
 
 
+def test_quotes_paragraph_continuation_shares_speaker(quotes_of):
+    text = ('"The government will fully withdraw the bill in order to allay public concerns.\n\n'
+            '"Our citizens, police and reporters have been injured during violent incidents," Carrie Lam said.')
+    rows = quotes_of(text)
+    assert [q.kind for q in rows] == ["direct", "direct"]
+    assert rows[0].speaker_text == rows[1].speaker_text == "Carrie Lam"
+
+
 @pytest.mark.parametrize("text, speaker", [
     ("The Vice President, Mike Pence, said the country is \"in the midst of a crisis on our southern border.\"", "Mike Pence"),
     ('"It is not a plan," Kevin Book, head of research at ClearView Energy Partners, said.', "Kevin Book"),

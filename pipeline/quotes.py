@@ -252,7 +252,7 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
 
 
 def appositive_person(tok: Token, ctx: Context) -> MentionRow | None:
-    """The PERSON named in apposition to a title: "The Vice President, Mike Pence," / "Early opponent MP Tanya Davies"."""
+    """The PERSON in apposition to a title: "The Vice President, Mike Pence," / "Early opponent MP Tanya Davies"."""
     for child in tok.rights:
         if child.dep_ in ("appos", "npadvmod"):
             for t in child.subtree:
@@ -271,8 +271,9 @@ def own_subject(cue: Token) -> Token | None:
     agent = next((c for c in cue.children if c.dep_ == "agent"), None)
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
-    inverted = [c for c in cue.rights if c.dep_ in ("dobj", "attr", "npadvmod", "dative") and c.pos_ in ("PROPN", "NOUN")
-                and c.i - cue.i <= 4 and cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS]
+    after_comma = cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS
+    inverted = [c for c in cue.rights if after_comma and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
+                and c.pos_ in ("PROPN", "NOUN") and c.i - cue.i <= 4]
     if inverted:
         return inverted[0]
     # a name the parser left as a modifier: "Axios, citing officials, wrote that ..."
@@ -293,7 +294,8 @@ def phrase_before(cue: Token) -> Token | None:
         top = top.head
     if top.pos_ == "VERB":  # "Officials in Kyiv briefed on the plan said": a participle read as the verb
         top = next((c for c in top.children if c.dep_ in SUBJECTS), top)
-    ok = top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY")
+    ok = (top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start
+          and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY"))
     return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
 
 
@@ -462,7 +464,8 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
         if attrs[k] is None and marked[k].continues:
             attrs[k] = attrs[k + 1]
     for k in range(1, len(marked)):  # "...," he said. "..." : the second piece takes the first one's speaker
-        if attrs[k] is None and attrs[k - 1] is not None and _adjacent(marked[k - 1], marked[k], attrs[k - 1], ctx.text):
+        previous = attrs[k - 1]
+        if attrs[k] is None and previous is not None and _adjacent(marked[k - 1], marked[k], previous, ctx.text):
             attrs[k] = attrs[k - 1]
     rows = []
     for q, attr in zip(marked, attrs):
@@ -499,8 +502,8 @@ def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
     for tok in clause.subtree:
-        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl", "conj") and is_cue(tok, ctx, SPEECH_VERBS)
-                and any(c.dep_ == "ccomp" for c in tok.children)):
+        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl", "conj")
+                and is_cue(tok, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in tok.children)):
             end = min(end, tok.left_edge.i)
     return end
 
@@ -517,11 +520,13 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
         head = cue.head
         while head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
             head = head.head
-        if head.pos_ not in ("VERB", "AUX") or (head.lemma_ in SPEECH_VERBS and any(c.dep_ == "ccomp" for c in head.children)):
+        nested = head.lemma_ in SPEECH_VERBS and any(c.dep_ == "ccomp" for c in head.children)
+        if head.pos_ not in ("VERB", "AUX") or nested:
             return []  # "According to the Herald, X said ...": the inner cue reports it
         left, right = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
         lo, hi = cue.left_edge.i, cue.right_edge.i + 1
-        clause = (hi, right) if lo <= left + 1 else (left, lo) if hi >= right - 1 or _new_clause(doc, hi, right) else None
+        ends_clause = hi >= right - 1 or _new_clause(doc, hi, right)
+        clause = (hi, right) if lo <= left + 1 else (left, lo) if ends_clause else None
         if clause and clause[1] == lo:
             before = doc[_trim(doc, left, lo)[1] - 1] if _trim(doc, left, lo)[1] > left else None
             if before is None or before.pos_ == "AUX" or doc[lo - 1].dep_ == "cc" or doc[lo - 2].dep_ == "cc":

@@ -63,7 +63,8 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
             c["gold_ok"] += bool(hits)
             c["gold_spk"] += any(same_speaker(ps, gs) for ps in hits)
             if verbose and not any(same_speaker(ps, gs) for ps in hits):
-                print(f"  MISS {aid} [{g['kind']}] {g['text'][:70]!r} <- {g['speaker_text']}" + (" (found, speaker wrong)" if hits else ""))
+                why = " (found, speaker wrong)" if hits else ""
+                print(f"  MISS {aid} [{g['kind']}] {g['text'][:70]!r} <- {g['speaker_text']}{why}")
         for pt, ps, q in preds:
             hits = [(gs, g) for gt, gs, g in golds if same_text(pt, gt)]
             if hits and all(g.get("optional") for _, g in hits):

@@ -151,6 +151,7 @@ WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / a
 TENSE_REACH = 12
 ANAPHORIC = {"following", "previous", "preceding", "prior"}
 PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|within|in|throughout|through)\s+$", re.IGNORECASE)
+SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
                     "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}  # tokens either side searched for a tense cue
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
@@ -262,7 +263,7 @@ def token_tense(tok) -> str | None:
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
             return "future"
-    if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously"):
+    if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"
@@ -628,7 +629,9 @@ def clock(g: dict, ctx: Context) -> Timex | None:
     if t is None:
         return None
     day = day_of(g, ctx)
-    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None)
+    own_day = bool(g.get("weekday") or g.get("deictic"))
+    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None,
+                 anaphor=None if own_day else ("clock", 0))
 
 
 def day_of(g: dict, ctx: Context) -> str | None:
@@ -792,16 +795,22 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
     chosen = non_overlapping(rule_candidates(doc, doc_text, published))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
-    chosen = resolve_anaphors(chosen)
+    chosen = resolve_anaphors(chosen, doc_text)
     return [date_row(article_id, text, c) for c in chosen]
 
 
-def resolve_anaphors(chosen: list[Candidate]) -> list[Candidate]:
-    """'the following month' counts from the last date mentioned before it, if one is as fine-grained."""
+def resolve_anaphors(chosen: list[Candidate], text: str) -> list[Candidate]:
+    """'the following month' counts from the last date mentioned before it, if one is as fine-grained;
+    a clock time takes the day named next to it in its sentence ('Tuesday ... at 18:00 UTC')."""
     out, ref = [], None
-    for c in chosen:
+    for i, c in enumerate(chosen):
         t = c.timex
-        if t.anaphor and ref and GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[t.anaphor[0]][1]]:
+        if t.anaphor and t.anaphor[0] == "clock":
+            day = day_in_sentence(chosen, i, text)
+            if day:
+                c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
+                                             anchored=day.anchored))
+        elif t.anaphor and ref and GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[t.anaphor[0]][1]]:
             got = shifted(ref[0], *t.anaphor)
             if got:
                 c = replace(c, timex=replace(t, value=got[0], granularity=got[1], anchored=False))
@@ -809,6 +818,19 @@ def resolve_anaphors(chosen: list[Candidate]) -> list[Candidate]:
             ref = (span[0], t.granularity)
         out.append(c)
     return out
+
+
+def day_in_sentence(chosen: list[Candidate], i: int, text: str) -> Timex | None:
+    """The nearest day-granular DATE in the same sentence as candidate I, if any."""
+    c, best = chosen[i], None
+    for other in chosen:
+        t = other.timex
+        if other is c or t.type != "DATE" or t.granularity != "day" or not t.value or "X" in t.value[:10]:
+            continue
+        gap = text[min(c.end, other.end):max(c.start, other.start)]
+        if not SENTENCE_BREAK.search(gap) and (best is None or len(gap) < best[0]):
+            best = (len(gap), t)
+    return best[1] if best else None
 
 
 def without_header(text: str) -> str:

@@ -134,7 +134,17 @@ def test_dates_anaphoric_expressions_count_from_the_last_date(parse_text, text, 
 
 
 @pytest.mark.parametrize("text, span, value", [
+    ("The 787 made its first test flight Tuesday in Everett at 18:00 UTC.", "18:00 UTC", "2025-11-18T18:00Z"),
+    ("At a press conference at 16:15 UTC, November 3, the chief executive spoke.", "16:15 UTC", "2025-11-03T16:15Z"),
+    ("The index closed at 14:00 GMT.", "14:00 GMT", "2025-11-20T14:00Z"),
+])
+def test_dates_clock_time_takes_the_day_named_in_its_sentence(parse_text, text, span, value):
+    assert find(dates_of(parse_text, text), span).value == value
+
+
+@pytest.mark.parametrize("text, span, value", [
     ("The launch was originally slated for December, officials said.", "December", "2025-12"),
+    ("US stock markets have their best week since December.", "December", "2024-12"),
     ("The fireball was seen in October by two amateur astronomers.", "October", "2025-10"),
     ("The probe was launched in December, the agency said.", "December", "2024-12"),
 ])

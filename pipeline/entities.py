@@ -130,13 +130,12 @@ def model_spans(doc: Doc) -> list[Span]:
     return [Span(e.start, e.end, e.label_, votes=Counter({e.label_: 1.0})) for e in doc.ents if e.label_ in LABELS]
 
 
-def attach_honorifics(doc: Doc, spans: list[Span]) -> list[Span]:
+def attach_honorifics(doc: Doc, words: list[str], spans: list[Span]) -> list[Span]:
     """"Mr Zelenskiy": the honorific joins the name's span (found by the model or not) and makes it a PERSON."""
     covered = {i: s for s in spans for i in range(s.start, s.end)}
     out = list(spans)
-    for token in doc:
-        i = token.i
-        if not is_honorific(token) or i + 1 >= len(doc) or not is_name_word(doc[i + 1]):
+    for i in (i for i, word in enumerate(words) if word in HONORIFICS):
+        if i + 1 >= len(doc) or not is_name_word(doc[i + 1]):
             continue
         span = covered.get(i) or covered.get(i + 1)
         if span is None:
@@ -205,13 +204,12 @@ def merge_of_chains(doc: Doc, spans: list[Span], surnames: set[str]) -> list[Spa
     return out
 
 
-def gazetteer_spans(doc: Doc, spans: list[Span]) -> list[Span]:
+def gazetteer_spans(doc: Doc, words: list[str], spans: list[Span]) -> list[Span]:
     """Known places and organisations the model left untagged; a city only in a place context ("Donetsk region")."""
     covered = {i for s in spans for i in range(s.start, s.end)} | {i for e in doc.ents for i in range(e.start, e.end)}
     out, next_free = [], 0
-    for token in doc:
-        i = token.i
-        if token.text not in GAZETTEER_FIRST_WORDS or i < next_free or i in covered or token.pos_ not in ("PROPN", ""):
+    for i in (i for i, word in enumerate(words) if word in GAZETTEER_FIRST_WORDS):
+        if i < next_free or i in covered or doc[i].pos_ not in ("PROPN", ""):
             continue
         for j in range(min(i + MAX_NAME_TOKENS, len(doc)), i, -1):
             name = doc[i:j].text
@@ -380,13 +378,14 @@ def canonical(group: Group, label: str) -> str:
 
 
 def candidate_spans(doc: Doc) -> list[Span]:
-    spans = attach_honorifics(doc, model_spans(doc))
+    words = [t.text for t in doc]
+    spans = attach_honorifics(doc, words, model_spans(doc))
     spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
     for span in spans:
         extend_the(doc, span)
     spans = unique(spans)
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
-    spans = merge_of_chains(doc, spans + gazetteer_spans(doc, spans), surnames)
+    spans = merge_of_chains(doc, spans + gazetteer_spans(doc, words, spans), surnames)
     for span in spans:
         span.name = name_of(doc, span)
     add_votes(doc, spans, surnames)

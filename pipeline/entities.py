@@ -154,6 +154,10 @@ def attach_honorifics(doc: Doc, words: list[str], spans: list[Span]) -> list[Spa
 def trim(doc: Doc, span: Span) -> Span | None:
     """Span without possessives, lowercase titles and articles, trailing common nouns and job titles of a PERSON."""
     start, end = span.start, span.end
+    # "Free Trade Area (AfCFTA": an opening bracket the span does not close ends the name.
+    opened = [i for i in range(start, end) if doc[i].is_left_punct and doc[i].is_bracket]
+    if opened and not any(doc[i].is_right_punct and doc[i].is_bracket for i in range(opened[-1], end)):
+        end = opened[-1]
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
     # "the People party" -> "People": a lowercase word after a name is not part of it ("Ministry of defence",

@@ -176,3 +176,14 @@ def test_entities_id_depends_on_the_article_alone(mentions_of, text):
 def test_entities_build_entities_counts_and_aliases(rows, expected):
     got = [(e.entity_id, e.name, e.label, e.aliases, e.n_mentions, e.n_articles) for e in build_entities(rows)]
     assert got == expected
+
+
+@pytest.mark.parametrize("text, mention", [
+    ("The African Continental Free Trade Area (AfCFTA) took effect on Sunday.", "African Continental Free Trade Area"),
+    ("The fallout triggered dissent within his Servant of the People party.", "Servant of the People"),
+    ("The Kremlin and a spokesperson for Mr Dmitriev did not immediately reply.", "Kremlin"),
+    ("The White House did not immediately respond to a request for comment.", "White House"),
+    ("Taipei mayor Hau Lung-bin attended the ceremony on Monday.", "Hau Lung-bin"),
+])
+def test_entities_span_boundaries(mentions_of, text, mention):
+    assert mention in labels(mentions_of(text))

@@ -242,7 +242,10 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
         resolved = resolve_pronoun(subject, ctx)
         if resolved is not None:
             return resolved
-    mention = ctx.mention_at(subject.idx, subject.idx + len(subject)) or appositive_person(subject, ctx)
+    mention = ctx.mention_at(subject.idx, subject.idx + len(subject))
+    if mention is None or mention.label != "PERSON":
+        # "Bank president Okey Oramah", "ISNA, the prosecutor general, Ali Alghasi Mehr,": the person speaks
+        mention = appositive_person(subject, ctx) or mention
     if mention is not None:
         return Speaker(mention.start_char, mention.end_char, mention.entity_id)
     start, end = noun_phrase(subject)
@@ -280,7 +283,16 @@ def own_subject(cue: Token) -> Token | None:
     named = [c for c in cue.lefts if c.dep_ in ("advmod", "npadvmod", "dep", "nmod") and c.ent_type_ in NAMED]
     if named:
         return named[-1]
-    return phrase_before(cue)
+    return phrase_before(cue) or name_before(cue)
+
+
+def name_before(cue: Token) -> Token | None:
+    """A name just before CUE, maybe set off by a comma: "..., Jamel Msallem, said"."""
+    j = cue.i - 1
+    while j >= 0 and cue.doc[j].is_punct and cue.i - j <= 2:
+        j -= 1
+    tok = cue.doc[j] if j >= 0 else None
+    return tok if tok is not None and tok.ent_type_ in NAMED and "\n" not in tok.doc.text[tok.idx:cue.idx] else None
 
 
 def phrase_before(cue: Token) -> Token | None:
@@ -309,9 +321,9 @@ def subject_of(cue: Token, depth: int = 0) -> Token | None:
         return subject
     if cue.dep_ in NOUN_LINKS and cue.head.pos_ in ("NOUN", "PROPN", "PRON"):
         return cue.head
-    if cue.dep_ == "conj" and cue.head.lemma_ not in CUE_VERBS:
-        # "X said Y accepted the plan and called it ...": a cue coordinated inside a reported clause was most
-        # likely coordinated with the reporting verb (parsers attach coordination low)
+    if cue.dep_ in ("conj", "advcl") and cue.head.lemma_ not in CUE_VERBS:
+        # "X said Y accepted the plan and called it ...", "X said Y must face charges, adding ...": a cue tied
+        # to a verb inside a reported clause most likely belongs with the reporting verb (parsers attach low)
         outer = next((a for a in cue.ancestors if a.lemma_ in SPEECH_VERBS and a.pos_ == "VERB"), None)
         if outer is not None:
             return subject_of(outer, depth + 1)
@@ -502,8 +514,8 @@ def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
     for tok in clause.subtree:
-        if (tok.i != cue.i and tok.i > clause.i and tok.dep_ in ("relcl", "advcl", "conj")
-                and is_cue(tok, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in tok.children)):
+        if (tok.i != cue.i and tok.i > clause.i and is_cue(tok, ctx, SPEECH_VERBS)
+                and any(c.dep_ == "ccomp" for c in tok.children) and own_subject(tok) is not None):
             end = min(end, tok.left_edge.i)
     return end
 

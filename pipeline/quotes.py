@@ -340,8 +340,8 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
         return False
     if tok.lower_ == "according":
         return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
-    if ctx.parsed and tok.pos_ not in ("VERB", "AUX", ""):
-        return False
+    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(c.dep_ == "neg" for c in tok.children)):
+        return False  # "did not say": nothing was said
     return ctx.lemma(tok) in verbs
 
 
@@ -586,8 +586,8 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         if not is_cue(cue, ctx, SPEECH_VERBS):
             continue
         subject = subject_of(cue)
-        if subject is None or any(c.dep_ == "neg" for c in cue.children):
-            continue  # "did not say whether ...": nothing was reported
+        if subject is None:
+            continue
         for start, end in reported_clauses(cue, ctx):
             if ctx.doc[start].tag_ in ("WRB", "WP", "WDT") or ctx.doc[start].lower_ in ("whether", "if"):
                 continue  # "explained how ...", "said whether ...": a question, not a statement

@@ -175,6 +175,21 @@ class Context:
         return tok.lemma_.lower() if self.lemmas else CUE_FORMS.get(tok.lower_, "")
 
 
+def line_start(tok: Token) -> int:
+    """Index of the first token on TOK's line."""
+    j = tok.i
+    while j > 0 and "\n" not in tok.doc[j - 1].text_with_ws:
+        j -= 1
+    return j
+
+
+def last_char(text: str, end: int) -> str:
+    """The last non-space character of TEXT before END, or ''."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[end - 1] if end > 0 else ""
+
+
 def noun_phrase(tok: Token) -> tuple[int, int]:
     """Character span of TOK's phrase, cut before a comma-separated appositive or clause."""
     end_tok = tok.right_edge
@@ -182,16 +197,13 @@ def noun_phrase(tok: Token) -> tuple[int, int]:
         if child.dep_ == "punct" and child.text in ",;(—–-":
             end_tok = tok.doc[child.i - 1]
             break
-    start_tok = tok.left_edge
-    text = tok.doc.text
-    if "\n" in text[start_tok.idx:tok.idx]:
-        start_tok = tok.doc.char_span(text.rindex("\n", 0, tok.idx) + 1, tok.idx + len(tok), alignment_mode="expand")[0]
-    if "\n" in text[tok.idx:end_tok.idx]:
+    start_tok = tok.doc[max(tok.left_edge.i, line_start(tok))]
+    if line_start(end_tok) > tok.i:
         end_tok = tok
-    while start_tok.i < tok.i and (start_tok.is_punct or start_tok.dep_ in ("cc", "preconj")):
+    while start_tok.i < tok.i and (start_tok.is_punct or start_tok.is_space or start_tok.dep_ in ("cc", "preconj")):
         start_tok = tok.doc[start_tok.i + 1]
     start, end = start_tok.idx, end_tok.idx + len(end_tok)
-    phrase = tok.doc.text[start:end]
+    phrase = tok.doc[start_tok.i:end_tok.i + 1].text
     if phrase.count("(") > phrase.count(")"):  # "World Health Organization (WHO": leave the bracket out
         end = start + phrase.rindex("(")
         end = start + len(phrase[: end - start].rstrip())
@@ -292,21 +304,21 @@ def name_before(cue: Token) -> Token | None:
     while j >= 0 and cue.doc[j].is_punct and cue.i - j <= 2:
         j -= 1
     tok = cue.doc[j] if j >= 0 else None
-    return tok if tok is not None and tok.ent_type_ in NAMED and "\n" not in tok.doc.text[tok.idx:cue.idx] else None
+    return tok if tok is not None and tok.ent_type_ in NAMED and line_start(cue) <= tok.i else None
 
 
 def phrase_before(cue: Token) -> Token | None:
     """The noun phrase ending just before CUE on its line, when the parser tied the two apart."""
     if cue.i == 0 or cue.dep_ not in ("conj", "dep", "ROOT"):
         return None
-    line_start = cue.doc.text.rfind("\n", 0, cue.idx) + 1
+    first = line_start(cue)
     top = cue.doc[cue.i - 1]
     while (top.head.i < cue.i and top.head.i != top.i and top.head.right_edge.i == cue.i - 1
-           and top.head.idx >= line_start):
+           and top.head.i >= first):
         top = top.head
     if top.pos_ == "VERB":  # "Officials in Kyiv briefed on the plan said": a participle read as the verb
         top = next((c for c in top.children if c.dep_ in SUBJECTS), top)
-    ok = (top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.idx >= line_start
+    ok = (top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.i >= first
           and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY"))
     return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
 
@@ -367,8 +379,7 @@ def window(doc: Doc, q: Marked, text: str) -> list[Span]:
     runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
     if last.end < len(doc) and doc[last.end - 1].idx <= q.end and runs_on:
         sents.append(doc[last.end].sent)
-    before = text[: q.open_at].rstrip()
-    if before.endswith(":") and sents[0].start > 0:
+    if last_char(text, q.open_at) == ":" and sents[0].start > 0:
         sents.insert(0, doc[sents[0].start - 1].sent)
     return sents
 
@@ -377,8 +388,8 @@ def paragraph_of(q: Marked, text: str) -> tuple[int, int]:
     """Character bounds of Q's paragraph, widened to the previous one when that ends with a colon."""
     lo = text.rfind("\n", 0, q.open_at) + 1
     hi = text.find("\n", q.end)
-    if text[:lo].rstrip().endswith(":"):
-        lo = text.rfind("\n", 0, len(text[:lo].rstrip())) + 1
+    if last_char(text, lo) == ":":
+        lo = text.rfind("\n", 0, text.rfind(":", 0, lo)) + 1
     return lo, (hi if hi >= 0 else len(text))
 
 
@@ -418,10 +429,12 @@ def nearest_named(cue: Token, ctx: Context) -> Speaker | None:
 
 def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
     """A quoted fragment inside a sentence of the writer's, not a whole utterance introduced by its cue."""
-    before = ctx.text[: q.open_at].rstrip()
-    if not before or not (before[-1].isalnum() or before[-1] in "])"):
+    end = q.open_at
+    while end > 0 and ctx.text[end - 1].isspace():
+        end -= 1
+    if end == 0 or not (ctx.text[end - 1].isalnum() or ctx.text[end - 1] in "])"):
         return False
-    prev = ctx.doc.char_span(len(before) - 1, len(before), alignment_mode="expand")
+    prev = ctx.doc.char_span(end - 1, end, alignment_mode="expand")
     if prev is None or len(prev) == 0:
         return True
     word = prev[-1]

@@ -67,7 +67,6 @@ class Speaker:
 
 @dataclass(frozen=True, slots=True)
 class Attribution:
-    cue: str
     cue_at: int
     cue_end: int
     subject: Token | Speaker  # a Speaker when no parse gave a subject token
@@ -261,6 +260,7 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
     if mention is not None:
         return Speaker(mention.start_char, mention.end_char, mention.entity_id)
     start, end = noun_phrase(subject)
+    # "Judge Durham Hall QC": the phrase names a person just before its head
     inner = ctx.mention_at(subject.idx - 2, subject.idx - 1) if subject.pos_ == "PROPN" else None
     named = inner if inner is not None and inner.label == "PERSON" and inner.start_char >= start else None
     return Speaker(start, end, named.entity_id if named else None)
@@ -357,10 +357,6 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
     return ctx.lemma(tok) in verbs
 
 
-def cue_text(cue: Token) -> str:
-    return "according to" if cue.lower_ == "according" else cue.text
-
-
 def cue_end(cue: Token) -> int:
     last = cue.doc[cue.i + 1] if cue.lower_ == "according" else cue
     return last.idx + len(last)
@@ -408,11 +404,11 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
         if ctx.parsed:
             subject = subject_of(cue)
             if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
-                return Attribution(cue_text(cue), cue.idx, cue_end(cue), subject)
+                return Attribution(cue.idx, cue_end(cue), subject)
         else:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
-                return Attribution(cue_text(cue), cue.idx, cue_end(cue), speaker)
+                return Attribution(cue.idx, cue_end(cue), speaker)
     return None
 
 

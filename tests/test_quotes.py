@@ -115,6 +115,20 @@ def test_quotes_appositive_speaker(quotes_of, text, speaker):
     assert [q.speaker_text for q in quotes_of(text)] == [speaker]
 
 
+def test_quotes_person_in_title_phrase_speaks(quotes_of):
+    text = ('African Export–Import Bank president Okey Oramah said the use of third-party currencies '
+            '"costs Africa between $5 and $7 billion," further saying, "Beyond that, it also reduces trade."')
+    assert [(q.kind, q.speaker_text) for q in quotes_of(text)] == [("partial", "Okey Oramah"), ("direct", "Okey Oramah")]
+
+
+def test_quotes_low_attached_adding_keeps_the_reporting_subject(quotes_of):
+    text = ("The prosecutor general of Tehran said the suspects must face trial, "
+            "adding Iran will pursue the prosecution after the election.")
+    rows = quotes_of(text)
+    assert [(q.cue, q.speaker_text) for q in rows] == [("said", "The prosecutor general of Tehran"),
+                                                      ("adding", "The prosecutor general of Tehran")]
+
+
 def test_quotes_pronoun_resolves_to_earlier_person(quotes_of):
     text = ('Hassan Rouhani spoke at a military parade in Tehran. '
             '"The presence of foreign forces can be dangerous for the region," he said.')
@@ -165,6 +179,7 @@ def test_quotes_partial_versus_direct(quotes_of, text, expected):
     'The march against the "British exit" drew crowds.',
     "The teen was not identified. It was reported that the plan failed.",
     "The spokesman did not say whether the minister would resign.",
+    "Interpol didn't say it received any arrest warrants from Iran.",
     "The report explained how the fire spread through the building.",
 ])
 def test_quotes_titles_scare_quotes_and_speakerless_reports_are_not_quotes(quotes_of, text):

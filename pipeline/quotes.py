@@ -352,8 +352,9 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
         return False
     if tok.lower_ == "according":
         return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
-    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(c.dep_ == "neg" for c in tok.children)):
-        return False  # "did not say": nothing was said
+    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to")
+                                                                 for c in tok.children)):
+        return False  # "did not say", "refused to say", "the inability to predict": nothing was said
     return ctx.lemma(tok) in verbs
 
 

@@ -180,6 +180,7 @@ def test_quotes_partial_versus_direct(quotes_of, text, expected):
     "The teen was not identified. It was reported that the plan failed.",
     "The spokesman did not say whether the minister would resign.",
     "Interpol didn't say it received any arrest warrants from Iran.",
+    "The minister refused to say the talks had failed.",
     "The report explained how the fire spread through the building.",
 ])
 def test_quotes_titles_scare_quotes_and_speakerless_reports_are_not_quotes(quotes_of, text):

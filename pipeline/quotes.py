@@ -347,13 +347,16 @@ def subject_of(cue: Token, depth: int = 0) -> Token | None:
 # --- cues -------------------------------------------------------------------------------------------------------
 
 
+def _unsaid(child: Token) -> bool:
+    return child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ == "to")
+
+
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
     if ctx.quoted[tok.i]:
         return False
     if tok.lower_ == "according":
         return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
-    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to")
-                                                                 for c in tok.children)):
+    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(_unsaid(c) for c in tok.children)):
         return False  # "did not say", "refused to say", "the inability to predict": nothing was said
     return ctx.lemma(tok) in verbs
 

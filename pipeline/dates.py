@@ -223,7 +223,7 @@ def interval(value: str | None) -> tuple[date, date] | None:
             return date(int(head) * 10, 1, 1), date(int(head) * 10 + 9, 12, 31)
         if re.fullmatch(r"\d{2}", head):
             return date(max(1, int(head) * 100), 1, 1), date(int(head) * 100 + 99, 12, 31)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return None
 
@@ -729,7 +729,10 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
             start, end = m.span("t") if "t" in groups else m.span()
             if text[end - 1] == ")" and "(" not in text[start:end]:
                 end -= 1  # "3:51 ET (20:51 UTC)"
-            timex = NORMALISERS[rule.name](groups, Context(doc, text, dct, start, end))
+            try:
+                timex = NORMALISERS[rule.name](groups, Context(doc, text, dct, start, end))
+            except (OverflowError, ValueError):  # "9999999 days ago": no calendar date, no row
+                continue
             if timex is not None:
                 out.append(Candidate(start, end, index, timex, m.end() - m.start()))
     return out

@@ -193,3 +193,12 @@ def test_dates_every_rule_has_a_known_anchor(rule):
 
     known = {c for classes in ANCHOR_WORDS.values() for c in classes} | {"digit"}
     assert rule.anchor in known
+
+
+@pytest.mark.parametrize("text", [
+    "The probe was launched 9999999 days ago.",
+    "It happened on February 30, 2025 and 25:99 UTC.",
+])
+def test_dates_impossible_values_are_dropped_not_raised(parse_text, text):
+    rows = dates_of(parse_text, text)
+    assert all(r.value is None or "9999999" not in r.text for r in rows)

@@ -83,25 +83,22 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool
     kept: dict[str, Entry] = {}
     moved: dict[str, str] = {}
     todo = changed_items(read_articles(input_dir), previous, kept, moved)
-    new_entries: dict[str, Entry] = {}
-    new_parts: list[str] = []
+    parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
     with progress_bar(progress) as bar:
-        results = run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler)
-        for index, (batch, rows) in enumerate(results):
-            stem = f"part-{run_id}-{index:05d}"
-            write_rows(output_dir, stem, rows, provenance)
-            new_entries.update((item_key(i), entry_for(i, versions, run_id, stem)) for i in batch)
-            new_parts.append(stem)
+        for batch, rows in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
+            parts.add(batch, rows)
             bar.update(len(batch))
             bar.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
             bar.set_postfix_str(f"{bar.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
+    parts.flush()
+    new_entries, new_parts = parts.entries, parts.stems
 
     stale = set(previous.entries) - set(kept)
     if not new_entries and not stale and not moved and previous is committed and committed.entities_part:
         return summary(output_dir, committed, 0, 0, run_id)  # nothing changed: nothing to write
     manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
     holding = {previous.entries[key].part for key in [*stale, *moved]}
-    rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_task)
+    rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_part)
     if not manifest.parts:
         write_rows(output_dir, f"part-{run_id}-empty", {}, provenance)  # every table stays readable
         manifest.parts.append(f"part-{run_id}-empty")
@@ -161,6 +158,39 @@ def write_rows(output_dir: Path, stem: str, rows: Rows, provenance: Provenance) 
     """One pending part per per-article table (empty ones too, so every table folder stays readable)."""
     for name in ARTICLE_TABLES:
         write_pending(output_dir, name, stem, to_arrow(name, rows.get(name, []), provenance))
+
+
+class PartWriter:
+    """Gathers the rows of consecutive batches (small, so workers stay balanced) into parts of SIZE items."""
+
+    def __init__(self, output_dir: Path, run_id: str, provenance: Provenance, versions: Versions, size: int):
+        self.output_dir, self.run_id, self.provenance, self.versions, self.size = (
+            output_dir, run_id, provenance, versions, size)
+        self.entries: dict[str, Entry] = {}
+        self.stems: list[str] = []
+        self.open: dict[str, list[pa.Table]] = {name: [] for name in ARTICLE_TABLES}
+        self.open_items = 0
+
+    @property
+    def stem(self) -> str:
+        return f"part-{self.run_id}-{len(self.stems):05d}"
+
+    def add(self, batch: list, rows: Rows) -> None:
+        for name in ARTICLE_TABLES:
+            self.open[name].append(to_arrow(name, rows.get(name, []), self.provenance))
+        self.entries.update((item_key(i), entry_for(i, self.versions, self.run_id, self.stem)) for i in batch)
+        self.open_items += len(batch)
+        if self.open_items >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.open_items:
+            return
+        for name, tables in self.open.items():
+            write_pending(self.output_dir, name, self.stem, pa.concat_tables(tables))
+        self.stems.append(self.stem)
+        self.open = {name: [] for name in ARTICLE_TABLES}
+        self.open_items = 0
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def main() -> None:
     print(machine(cores, cfg))
     print(f"corpus: {args.corpus if args.corpus.exists() else MEANTIME} -> {len(sample)} articles, {words:,} words")
     print(f"settings: components={','.join(cfg.components)} batch_size={cfg.batch_size} "
-          f"articles_per_task={cfg.articles_per_task}; work dir {work}\n")
+          f"articles_per_task={cfg.articles_per_task} articles_per_part={cfg.articles_per_part}; work dir {work}\n")
     corpus = write_jsonl(work / "in" / "news.jsonl", sample)
 
     limit, limit_cpu = bare_pipe_rate(sample, cfg)

@@ -58,7 +58,7 @@ def assert_same_tables(output: Path, expected: Path) -> None:
 
 @pytest.fixture
 def small_cfg(cfg):
-    return replace(cfg, articles_per_task=2)
+    return replace(cfg, articles_per_task=2, articles_per_part=2)
 
 
 def full_run(folder: Path, tmp_path: Path, cfg) -> Path:
@@ -129,7 +129,7 @@ def test_incremental_version_change_reprocesses_everything(tmp_path, small_cfg, 
 
 def test_incremental_small_parts_are_compacted(tmp_path, small_cfg):
     folder, out = tmp_path / "in", tmp_path / "out"
-    cfg = replace(small_cfg, articles_per_task=4)
+    cfg = replace(small_cfg, articles_per_part=4)
     lines: list[str] = []
     for n in range(runner.COMPACT_AFTER + 2):
         lines.append(f"n{n}={NEWS[f'a{n % 6 + 1}']} Story {n}.")

@@ -25,7 +25,7 @@ class Killed(BaseException):
 
 @pytest.fixture
 def small_cfg(cfg):
-    return replace(cfg, articles_per_task=2)
+    return replace(cfg, articles_per_task=2, articles_per_part=2)
 
 
 def test_runner_second_run_refuses_while_locked(tmp_path, capsys):
@@ -39,7 +39,7 @@ def test_runner_second_run_refuses_while_locked(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("step, calls", [
-    ("write_rows", 1), ("write_rows", 2), ("rewrite_parts", 1), ("entities_table", 1),
+    ("write_pending", 1), ("write_pending", 9), ("rewrite_parts", 1), ("entities_table", 1),
     ("write_manifest", 1), ("sync_parts", 2),
 ])
 def test_runner_killed_at_any_step_keeps_tables_and_next_run_converges(tmp_path, small_cfg, monkeypatch, step, calls):
@@ -77,7 +77,7 @@ def kill_on_call(monkeypatch, name: str, calls: int) -> None:
 def many_parts(tmp_path_factory, cfg):
     folder = write_input(tmp_path_factory.mktemp("in"), ["a1", "a2", "a3", "a4", "a5", "BAD"])
     out = tmp_path_factory.mktemp("out")
-    runner.run(folder, out, replace(cfg, articles_per_task=2), progress=False)
+    runner.run(folder, out, replace(cfg, articles_per_task=2, articles_per_part=2), progress=False)
     return out
 
 

@@ -195,10 +195,9 @@ def test_dates_every_rule_has_a_known_anchor(rule):
     assert rule.anchor in known
 
 
-@pytest.mark.parametrize("text", [
-    "The probe was launched 9999999 days ago.",
-    "It happened on February 30, 2025 and 25:99 UTC.",
+@pytest.mark.parametrize("text, impossible", [
+    ("The probe was launched 9999999 days ago.", "9999999 days ago"),
+    ("The deal was signed on February 30, 2025 in Kyiv.", "February 30, 2025"),
 ])
-def test_dates_impossible_values_are_dropped_not_raised(parse_text, text):
-    rows = dates_of(parse_text, text)
-    assert all(r.value is None or "9999999" not in r.text for r in rows)
+def test_dates_impossible_values_are_dropped_not_raised(parse_text, text, impossible):
+    assert impossible not in [r.text for r in dates_of(parse_text, text)]

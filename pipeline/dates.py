@@ -44,6 +44,7 @@ NAME_BEFORE = re.compile(r"(?<![.!?]\s)\b(?!(?:In|On|By|Since|Until|From|Of|To|T
                          r"Sunday|Last|Next|This|Since|Until|Through|Between|Around|About|Later|Earlier)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
+MID_SENTENCE = re.compile(r"[\w,;]\s+$")
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
 TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
@@ -286,6 +287,12 @@ class Context:
     def before(self, width: int = 30) -> str:
         return self.text[max(0, self.start - width):self.start]
 
+    def capitalised_name(self) -> bool:
+        """A lowercase-class word capitalised mid-sentence is a name: 'USA Today', 'Daily Hive'."""
+        words = self.text[self.start:self.end].split()
+        first_is_name = words[0][0].isupper() and MID_SENTENCE.search(self.before()) is not None
+        return first_is_name or any(w[0].isupper() for w in words[1:])
+
     def after(self, width: int = 30) -> str:
         return self.text[self.end:self.end + width]
 
@@ -465,7 +472,9 @@ def holiday(g: dict, ctx: Context) -> Timex:
     return Timex("DATE", f"{y}-{md}" if y else f"XXXX-{md}", "day", anchored=not g.get("year") and y is not None)
 
 
-def deictic(g: dict, ctx: Context) -> Timex:
+def deictic(g: dict, ctx: Context) -> Timex | None:
+    if ctx.capitalised_name():
+        return None
     offset = LEX["deictic_day"][g["deictic"].lower()]
     if ctx.dct is None:
         return Timex("DATE", None, "day")
@@ -598,11 +607,15 @@ def bare_units(g: dict, ctx: Context) -> Timex:
     return Timex("DURATION", duration_value("X", unit), UNITS[unit][1])
 
 
-def reference(g: dict, ctx: Context) -> Timex:
+def reference(g: dict, ctx: Context) -> Timex | None:
+    if ctx.capitalised_name():
+        return None
     return Timex("DATE", LEX["reference"][" ".join(g["reference"].lower().split())], None)
 
 
 def set_(g: dict, ctx: Context) -> Timex | None:
+    if ctx.capitalised_name():
+        return None
     if g.get("set"):
         value, gran = LEX["set"][g["set"].lower()]
         return Timex("SET", value, gran)

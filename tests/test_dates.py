@@ -160,6 +160,9 @@ def test_dates_month_year_follows_tense(parse_text, text, span, value):
     ("The resume of the 24-year old had claimed a degree.", "24-year"),
     ("The Long March 3 rocket lifted off from Xichang.", "March 3"),
     ("About a quarter of the workforce will be laid off.", "a quarter"),
+    ("The planetarium will close this week for repairs.", "close this week"),
+    ("The commission's scope was criticised, USA Today noted.", "Today"),
+    ("He dressed as Marty McFly from Back to the Future.", "the Future"),
 ])
 def test_dates_words_that_are_not_dates(parse_text, text, not_a_date):
     assert not any(not_a_date in r.text for r in dates_of(parse_text, text))

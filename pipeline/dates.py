@@ -654,7 +654,7 @@ def day_of(g: dict, ctx: Context) -> str | None:
     if g.get("weekday"):
         return weekday(g, ctx).value
     if g.get("deictic"):
-        return deictic(g, ctx).value
+        return (ctx.dct + timedelta(days=LEX["deictic_day"][g["deictic"].lower()])).isoformat()
     return ctx.dct.isoformat()
 
 

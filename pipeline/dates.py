@@ -39,9 +39,9 @@ PAST_CUES = set(LEX["past_cue"])
 PRESENT_CUES = set(LEX["present_cue"])
 MONTH_CONTEXT = set(LEX["month_context"])
 FALL_CONTEXT = re.compile(r"\b(?:in|during|until|since|by|this|last|next|over|through)\s+(?:the\s+)?$", re.I)
-NAME_BEFORE = re.compile(r"(?<![.!?]\s)\b(?!(?:In|On|By|Since|Until|From|Of|To|The|And|Or|After|Before|During|For|"
-                         r"Early|Late|Mid|Spring|Summer|Autumn|Fall|Winter|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                         r"Sunday|Last|Next|This|Since|Until|Through|Between|Around|About|Later|Earlier)\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
+# A capitalised word right before a number makes it part of a name ("Russell 2000", "Long March 3"), unless the
+# word is one that starts a date phrase or a sentence ("In 2008", "Since May 5").
+NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 MID_SENTENCE = re.compile(r"[\w,;]\s+$")
@@ -149,12 +149,12 @@ ANCHOR_WORDS = anchor_words()
 CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
 WORD = re.compile(r"\w+")
 WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
-TENSE_REACH = 12
+TENSE_REACH = 12  # tokens either side searched for a tense cue
 ANAPHORIC = {"following", "previous", "preceding", "prior"}
 PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|within|in|throughout|through)\s+$", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
-                    "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}  # tokens either side searched for a tense cue
+                    "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
 
 
@@ -238,7 +238,9 @@ def tense_near(doc: Doc, start: int, end: int) -> str | None:
         return None
     left = (tok for tok in reversed(doc[max(0, span.start - TENSE_REACH):span.start]))
     right = (tok for tok in doc[span.end:span.end + TENSE_REACH])
-    for tok in interleave(left, right, stop_left=lambda t: doc[t.i + 1].is_sent_start, stop_right=lambda t: t.is_sent_start):
+    nearest_first = interleave(left, right, stop_left=lambda t: doc[t.i + 1].is_sent_start,
+                               stop_right=lambda t: t.is_sent_start)
+    for tok in nearest_first:
         tense = token_tense(tok)
         if tense:
             return tense if tense != "present" else None
@@ -334,7 +336,8 @@ def duration_value(n: str, unit: str) -> str:
     code, _, is_time = UNITS[unit]
     if n != "X" and code[:-1].isdigit():  # decade = 10Y, century = 100Y, fortnight = 2W
         factor = int(code[:-1])
-        n, code = str(int(float(n) * factor)) if float(n) * factor == int(float(n) * factor) else str(float(n) * factor), code[-1]
+        amount = float(n) * factor
+        n, code = str(int(amount)) if amount == int(amount) else str(amount), code[-1]
     elif code[:-1].isdigit():
         code = code[-1]
     return f"PT{n}{code}" if is_time else f"P{n}{code}"
@@ -599,7 +602,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
             return None  # "about a quarter of the workforce"
     if n is None:
         return None
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], APPROX.get(" ".join((g.get("approx") or "").lower().split())))
+    approx = APPROX.get(" ".join((g.get("approx") or "").lower().split()))
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx)
 
 
 def bare_units(g: dict, ctx: Context) -> Timex:

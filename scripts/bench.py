@@ -79,7 +79,8 @@ def main() -> None:
     unchanged, _ = timed_run(corpus.parent, work / "out-n", ["--n-process", str(cores)])
     report("re-run, unchanged corpus", unchanged, "s", f"{unchanged / full:.1%} of the full run")
     sampled = {r["id"] for r in sample}
-    extra = spread([r for r in records if r["id"] not in sampled], max(1, len(sample) // 100), fresh_ids="new")
+    unseen = [r for r in records if r["id"] not in sampled] or records  # the whole corpus: copies, new ids
+    extra = spread(unseen, max(1, len(sample) // 100), fresh_ids="new")
     write_jsonl(corpus.parent / "new.jsonl", extra)
     new_run, _ = timed_run(corpus.parent, work / "out-n", ["--n-process", str(cores)])
     report(f"re-run, {len(extra)} new articles (1%)", new_run, "s", f"{new_run / full:.1%} of the full run")

@@ -111,7 +111,7 @@ def main() -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=WIKINEWS, help="JSONL corpus (default: Wikinews)")
-    parser.add_argument("--articles", type=int, default=200, help="articles for the speed passes")
+    parser.add_argument("--articles", type=int, default=400, help="articles for the speed passes")
     parser.add_argument("--rss-articles", type=int, default=30, help="articles of the 1x memory run")
     parser.add_argument("--rss-task", type=int, default=8, help="articles per task in the memory runs")
     parser.add_argument("--processes", type=int, default=0, help="processes for the all-cores runs (0 = all)")

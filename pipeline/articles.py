@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,25 +25,25 @@ MAX_CONTROL_SHARE = 0.02
 TEXT_CONTROLS = "\t\n\r\x0b\x0c"
 
 
-def parser_chars() -> dict[int, str]:
+class ParserChars(dict):
     """One-to-one replacements that keep offsets while sparing spaCy characters it mis-tokenizes.
 
     Apostrophe look-alikes become apostrophes. Control characters and direction marks (which sit at word
     edges, e.g. around a name) become spaces; zero-width characters ("boundary neutral"), which sit inside
-    words, stay: spaCy keeps "Wit\u200bkoff" one token.
+    words, stay: spaCy keeps "Wit\u200bkoff" one token. Filled lazily, one lookup per distinct character,
+    so importing costs nothing.
     """
-    table = {0x02BC: "\u2019", 0x2032: "'", 0x00A0: " ", 0x2028: "\n", 0x2029: "\n"}
-    for code in range(sys.maxunicode + 1):
+
+    def __missing__(self, code: int) -> str:
         char = chr(code)
         category = unicodedata.category(char)
-        if category == "Cc" and char not in TEXT_CONTROLS:
-            table[code] = " "
-        elif category == "Cf" and unicodedata.bidirectional(char) != "BN":
-            table[code] = " "
-    return table
+        bad_control = category == "Cc" and char not in TEXT_CONTROLS
+        direction_mark = category == "Cf" and unicodedata.bidirectional(char) != "BN"
+        self[code] = " " if bad_control or direction_mark else char
+        return self[code]
 
 
-PARSER_CHARS = parser_chars()
+PARSER_CHARS = ParserChars({0x02BC: "\u2019", 0x2032: "'", 0x00A0: " ", 0x2028: "\n", 0x2029: "\n"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ the manifest; only then are pending parts renamed in and obsolete ones deleted (
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
 import json
@@ -27,7 +28,7 @@ from tqdm import tqdm
 from pipeline import __version__
 from pipeline.articles import Article, read_articles
 from pipeline.card import write_card
-from pipeline.config import Config
+from pipeline.config import MODELS_DIR, Config
 from pipeline.engine import Rows, run_engine
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
@@ -65,7 +66,7 @@ def run(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool = 
     try:
         result = update(input_dir, output_dir, cfg, full_refresh=full_refresh,
                         progress=sys.stderr.isatty() if progress is None else progress)
-        write_card(output_dir, run_id=result.run_id, pipeline_version=__version__,
+        write_card(output_dir, run_id=result.run_id, pipeline_version=pipeline_version(),
                    model=installed_model_label(cfg), input_dir=input_dir)
         return result
     finally:
@@ -112,7 +113,17 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool
 def current_versions(cfg: Config) -> Versions:
     """Versions the rows depend on: the pipeline's, the model's, and the settings that change output."""
     settings = json.dumps({"model": cfg.model, "components": list(cfg.components), "max_chars": cfg.max_chars})
-    return Versions(__version__, installed_model_label(cfg), settings)
+    return Versions(pipeline_version(), installed_model_label(cfg), settings)
+
+
+def pipeline_version() -> str:
+    """The release plus a fingerprint of the code and of models/ data: editing a rule re-processes everything."""
+    package = Path(__file__).parent
+    files = sorted([*package.glob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:10]}"
 
 
 def installed_model_label(cfg: Config) -> str:

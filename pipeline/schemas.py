@@ -19,7 +19,7 @@ END = col("end_char", pa.int64(), "End offset into articles.text, exclusive.", n
 
 PROVENANCE = [
     col("run_id", pa.string(), "Id of the run that wrote this row."),
-    col("pipeline_version", pa.string(), "Version of this pipeline that wrote the row."),
+    col("pipeline_version", pa.string(), "Pipeline release and code/models fingerprint that wrote the row."),
     col("model", pa.string(), "spaCy model name and version used for the row."),
 ]
 

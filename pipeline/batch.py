@@ -20,6 +20,7 @@ from pipeline.rows import ArticleRow, ErrorRow
 Rows = dict[str, list]
 
 _MODELS: dict[tuple, Language] = {}
+VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
 
 
 def model_for(cfg: Config) -> Language:
@@ -53,14 +54,25 @@ def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Rows:
     out["errors"] = [item for item in items if isinstance(item, ErrorRow)]
     articles = [item for item in items if isinstance(item, Article)]
     nlp = model_for(cfg)
-    with nlp.memory_zone():
-        for doc, article in parse(articles, nlp, cfg):
-            try:
-                rows = extract(doc, article)
-            except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
-                out["errors"].append(ErrorRow(article.source, article.article_id, "extract",
-                                              f"{type(err).__name__}: {err}"))
-                continue
-            for table, table_rows in rows.items():
-                out[table].extend(table_rows)
+    for doc, article in parse(articles, nlp, cfg):
+        try:
+            rows = extract(doc, article)
+        except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
+            out["errors"].append(ErrorRow(article.source, article.article_id, "extract",
+                                          f"{type(err).__name__}: {err}"))
+            continue
+        for table, table_rows in rows.items():
+            out[table].extend(table_rows)
+    release_if_grown(cfg, nlp)
     return dict(out)
+
+
+def release_if_grown(cfg: Config, nlp: Language) -> None:
+    """Drop the cached model once its vocabulary has grown past a bound; the next batch loads it afresh.
+
+    Every new word stays in the vocabulary, so a long-running worker would grow without end. A memory_zone
+    around each batch bounds it too, but empties spaCy's lexeme cache every batch (17% slower parsing here);
+    reloading the model every few hundred thousand new strings costs about a second.
+    """
+    if len(nlp.vocab.strings) > VOCAB_STRINGS_BOUND:
+        _MODELS.pop((cfg.model, cfg.components), None)

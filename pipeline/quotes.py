@@ -602,6 +602,8 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         if subject is None:
             continue
         for start, end in reported_clauses(cue, ctx):
+            if start >= end:
+                continue  # the cue ends the text: nothing reported
             if ctx.doc[start].tag_ in ("WRB", "WP", "WDT") or ctx.doc[start].lower_ in ("whether", "if"):
                 continue  # "explained how ...", "said whether ...": a question, not a statement
             start, end = _trim(ctx.doc, start, end)

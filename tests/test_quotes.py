@@ -59,6 +59,11 @@ def test_quotes_unbalanced_marks_never_raise(quotes_of, text):
     assert all(text[q.start_char:q.end_char] == q.text for q in rows)
 
 
+@pytest.mark.parametrize("text", ["according to Steve Witkoff", "Officials said", "He told reporters"])
+def test_quotes_cue_ending_the_text_reports_nothing(quotes_of, text):
+    assert quotes_of(text) == []
+
+
 def test_quotes_unbalanced_mark_costs_at_most_that_quote():
     text = 'Jones said "the plan works.\nSmith said "it fails." Lee said "maybe."'
     assert contents(text)[-2:] == ["it fails.", "maybe."]

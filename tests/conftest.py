@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pipeline.articles import Article, make_article
 from pipeline.batch import model_for
@@ -13,6 +15,12 @@ from pipeline.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+# In CI the property tests replay the same examples every run, so a red build always means a change broke
+# something; on a developer's machine they keep exploring new random examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from itertools import islice
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.config import MODELS_DIR
+from pipeline.parse import trimmed
 from pipeline.rows import MentionRow, QuoteRow
 
 _VERBS = json.loads((MODELS_DIR / "quotes" / "reporting_verbs.json").read_text(encoding="utf-8"))
@@ -83,14 +84,6 @@ def _closes(prev: str, nxt: str) -> bool:
     return not prev.isspace() and not nxt.isalnum()
 
 
-def _content(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _scan_paragraph(text: str, pstart: int, pend: int) -> tuple[list[tuple[int, int]], int | None]:
     """(open, close) mark pairs in one paragraph, and the offset of a double mark left open at its end."""
     pairs: list[tuple[int, int]] = []
@@ -125,11 +118,11 @@ def quotation_spans(text: str) -> list[Marked]:
     for k, (pstart, pend) in enumerate(paragraphs):
         pairs, open_d = _scan_paragraph(text, pstart, pend)
         for o, c in pairs:
-            out.append(Marked(*_content(text, o + 1, c), o))
+            out.append(Marked(*trimmed(text, o + 1, c), o))
         if open_d is not None:
             nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
             continues = nxt is not None and text[nxt[0]] in OPENERS
-            out.append(Marked(*_content(text, open_d + 1, pend), open_d, continues))
+            out.append(Marked(*trimmed(text, open_d + 1, pend), open_d, continues))
     return [m for m in out if m.end > m.start]
 
 

@@ -37,10 +37,6 @@ def load_model(cfg: Config) -> Language:
     return nlp
 
 
-def model_label(nlp: Language) -> str:
-    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"
-
-
 def pieces(text: str, max_chars: int) -> list[str]:
     """TEXT cut at line ends into pieces of at most MAX_CHARS (hard cuts only for a longer line)."""
     out, start = [], 0
@@ -86,7 +82,7 @@ def _pipe(articles: list[Article], nlp: Language, cfg: Config) -> Iterator[tuple
 def sentence_rows(doc: Doc, article: Article) -> list[SentenceRow]:
     """One row per sentence, whitespace trimmed, text taken from the original article."""
     out = []
-    for index, sent in enumerate(doc.sents):
+    for sent in doc.sents:
         start, end = trimmed(article.text, sent.start_char, sent.end_char)
         if start < end:
             out.append(SentenceRow(article.article_id, len(out), start, end, article.text[start:end]))

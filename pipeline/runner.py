@@ -33,7 +33,7 @@ from pipeline.engine import Rows, run_engine
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow, MentionRow
-from pipeline.schemas import ARTICLE_TABLES, TABLES
+from pipeline.schemas import ARTICLE_TABLES
 from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, write_pending
 
 # Merge parts holding fewer than half a task's articles once this many of them pile up.
@@ -64,19 +64,20 @@ def run(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool = 
     except Timeout:
         raise OutputLocked(f"another run is writing to {output_dir} (lock file {output_dir / '.lock'})") from None
     try:
-        result = update(input_dir, output_dir, cfg, full_refresh=full_refresh,
+        versions = current_versions(cfg)
+        result = update(input_dir, output_dir, cfg, versions, full_refresh=full_refresh,
                         progress=sys.stderr.isatty() if progress is None else progress)
-        write_card(output_dir, run_id=result.run_id, pipeline_version=pipeline_version(),
-                   model=installed_model_label(cfg), input_dir=input_dir)
+        write_card(output_dir, run_id=result.run_id, pipeline_version=versions.pipeline_version,
+                   model=versions.model, input_dir=input_dir)
         return result
     finally:
         lock.release()
 
 
-def update(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool, progress: bool) -> RunSummary:
+def update(input_dir: Path, output_dir: Path, cfg: Config, versions: Versions, *, full_refresh: bool,
+           progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
     sync_parts(output_dir, committed, prune=(output_dir / MANIFEST_NAME).exists())  # finish a killed run
-    versions = current_versions(cfg)
     previous = committed if not full_refresh and committed.versions() <= {versions} else Manifest()
     run_id = new_run_id()
     provenance = Provenance(run_id, versions.pipeline_version, versions.model)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from pipeline.articles import Article, make_article
+from pipeline.articles import make_article
 from pipeline.batch import model_for
 from pipeline.config import Config
 

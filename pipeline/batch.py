@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -12,11 +13,13 @@ from pipeline.articles import Article
 from pipeline.config import Config
 from pipeline.dates import extract_dates
 from pipeline.entities import extract_mentions
-from pipeline.parse import load_model, parse, sentence_rows, token_rows
+from pipeline.parse import load_model, parse, sentence_rows, token_table
 from pipeline.quotes import extract_quotes
 from pipeline.rows import ArticleRow, ErrorRow
+from pipeline.schemas import ARTICLE_TABLES, TABLES
+from pipeline.write import to_arrow
 
-Rows = dict[str, list]
+Tables = dict[str, pa.Table]
 
 _MODELS: dict[tuple, Language] = {}
 VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
@@ -30,40 +33,48 @@ def model_for(cfg: Config) -> Language:
     return _MODELS[key]
 
 
-def extract(doc: Doc, article: Article) -> Rows:
-    """Every per-article table's rows for one parsed article."""
+def extract(doc: Doc, article: Article) -> Tables:
+    """Every per-article table for one parsed article."""
     aid, text = article.article_id, article.text
-    tokens = token_rows(doc, article)
+    tokens = token_table(doc, article)
     mentions = extract_mentions(doc, article_id=aid, text=text)
-    return {
+    rows = {
         "articles": [ArticleRow(aid, article.source, article.published, article.title, article.url, text,
-                                article.content_sha256, len(tokens))],
+                                article.content_sha256, tokens.num_rows)],
         "sentences": sentence_rows(doc, article),
-        "tokens": tokens,
         "mentions": mentions,
         "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
                   if d.start_char >= article.header_end],
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
+    return {"tokens": tokens, **{name: to_arrow(name, table_rows) for name, table_rows in rows.items()}}
 
 
-def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Rows:
-    """Rows of every per-article table for ITEMS; an article that fails becomes an errors row."""
-    out: Rows = defaultdict(list)
-    out["errors"] = [item for item in items if isinstance(item, ErrorRow)]
+def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Tables:
+    """Every per-article table (provenance not yet filled) for ITEMS; an article that fails becomes an errors row.
+
+    Arrow tables, not row objects, come back: they cross process boundaries cheaply and the writer only adds
+    provenance, so with many workers the writing process stays idle.
+    """
+    parts: dict[str, list[pa.Table]] = defaultdict(list)
+    errors = [item for item in items if isinstance(item, ErrorRow)]
     articles = [item for item in items if isinstance(item, Article)]
     nlp = model_for(cfg)
     for doc, article in parse(articles, nlp, cfg):
         try:
-            rows = extract(doc, article)
+            tables = extract(doc, article)
         except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
-            out["errors"].append(ErrorRow(article.source, article.article_id, "extract",
-                                          f"{type(err).__name__}: {err}"))
+            errors.append(ErrorRow(article.source, article.article_id, "extract", f"{type(err).__name__}: {err}"))
             continue
-        for table, table_rows in rows.items():
-            out[table].extend(table_rows)
+        for name, table in tables.items():
+            parts[name].append(table)
     release_if_grown(cfg, nlp)
-    return dict(out)
+    parts["errors"].append(to_arrow("errors", errors))
+    return {name: concat(name, parts[name]) for name in ARTICLE_TABLES}
+
+
+def concat(name: str, tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables) if tables else TABLES[name].row_schema.empty_table()
 
 
 def release_if_grown(cfg: Config, nlp: Language) -> None:

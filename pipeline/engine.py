@@ -17,8 +17,8 @@ from multiprocessing import get_context
 from pipeline.config import Config
 
 Batch = list
-Rows = dict[str, list]
-Results = Iterator[tuple[Batch, Rows]]
+Tables = dict  # table name -> pyarrow.Table
+Results = Iterator[tuple[Batch, Tables]]
 
 
 class EngineError(RuntimeError):
@@ -26,7 +26,7 @@ class EngineError(RuntimeError):
 
 
 def in_order(submit: Callable, batches: Iterable[Batch], in_flight: int) -> Results:
-    """(batch, rows) in input order, with at most IN_FLIGHT batches submitted and not yet collected."""
+    """(batch, tables) in input order, with at most IN_FLIGHT batches submitted and not yet collected."""
     pending: deque = deque()
     for batch in batches:
         pending.append((batch, submit(batch)))
@@ -81,7 +81,7 @@ def dask_client(scheduler: str | None, n_workers: int):
 
 
 def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None) -> Results:
-    """process_batch over BATCHES as Dask tasks; rows come back to this process, which writes them."""
+    """process_batch over BATCHES as Dask tasks; tables come back to this process, which writes them."""
     from pipeline.batch import process_batch  # noqa: PLC0415
 
     with dask_client(scheduler, cfg.processes) as client:
@@ -91,7 +91,7 @@ def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None
 
 
 def run_engine(name: str, batches: Iterable[Batch], cfg: Config, scheduler: str | None = None) -> Results:
-    """(batch, rows) for every batch, from the engine NAME (local or dask)."""
+    """(batch, tables) for every batch, from the engine NAME (local or dask)."""
     if name == "local":
         return run_local(batches, cfg)
     if name == "dask":

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+import pyarrow as pa
 import spacy
+from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, LEMMA, LENGTH, POS, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.articles import Article
 from pipeline.config import Config
-from pipeline.rows import SentenceRow, TokenRow
+from pipeline.rows import SentenceRow
+from pipeline.schemas import TABLES
 
 PARAGRAPH_END = re.compile(r"\n\s*\n|\n")
 
@@ -89,26 +93,47 @@ def sentence_rows(doc: Doc, article: Article) -> list[SentenceRow]:
     return out
 
 
-def token_rows(doc: Doc, article: Article) -> list[TokenRow]:
-    """One row per non-space token; sentence_index follows sentence_rows' numbering."""
-    sent_index = sentence_index_of_tokens(doc)
-    text, aid = article.text, article.article_id
-    return [
-        TokenRow(aid, t.i, sent_index[t.i], t.idx, t.idx + len(t), text[t.idx : t.idx + len(t)],
-                 t.lemma_, t.pos_, t.tag_, t.dep_, t.head.i, t.ent_type_)
-        for t in doc
-        if not t.is_space
-    ]
+TOKEN_ATTRS = [IDX, LENGTH, IS_SPACE, HEAD, LEMMA, POS, TAG, DEP, ENT_TYPE]
+TOKEN_STRINGS = {"lemma": LEMMA, "pos": POS, "tag": TAG, "dep": DEP, "ent_type": ENT_TYPE}
 
 
-def sentence_index_of_tokens(doc: Doc) -> list[int]:
-    index, current = [0] * len(doc), -1
-    for sent in doc.sents:
-        if sent.text.strip():
-            current += 1
-        for i in range(sent.start, sent.end):
-            index[i] = max(current, 0)
-    return index
+def token_table(doc: Doc, article: Article) -> pa.Table:
+    """One row per non-space token (columns of TokenRow), built from doc.to_array: no Python object per token."""
+    values = doc.to_array(TOKEN_ATTRS).astype(np.int64)
+    column = {attr: values[:, k] for k, attr in enumerate(TOKEN_ATTRS)}
+    keep = column[IS_SPACE] == 0
+    index = np.arange(len(doc))
+    starts, ends = column[IDX][keep], (column[IDX] + column[LENGTH])[keep]
+    text = article.text
+    table = {
+        "article_id": pa.repeat(pa.scalar(article.article_id), int(keep.sum())),
+        "token_index": index[keep],
+        "sentence_index": sentence_index_of_tokens(doc)[keep],
+        "start_char": starts,
+        "end_char": ends,
+        "text": [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())],
+        "lemma": None, "pos": None, "tag": None, "dep": None,
+        "head_index": (index + column[HEAD])[keep],  # HEAD is stored relative to the token
+        "ent_type": None,
+    }
+    for name, attr in TOKEN_STRINGS.items():
+        table[name] = strings_of(doc, column[attr][keep])
+    return pa.table(table, schema=TABLES["tokens"].row_schema)
+
+
+def strings_of(doc: Doc, ids: np.ndarray) -> pa.Array:
+    """The strings behind spaCy string/symbol ids, looked up once per distinct id."""
+    distinct, positions = np.unique(ids, return_inverse=True)
+    names = pa.array([doc.vocab.strings[int(i)] for i in distinct.astype(np.uint64)], pa.string())
+    return names.take(pa.array(positions.reshape(-1), pa.int32()))
+
+
+def sentence_index_of_tokens(doc: Doc) -> np.ndarray:
+    """Per token, its sentence's number in sentence_rows (whitespace-only sentences join the one before)."""
+    sents = list(doc.sents)
+    counted = np.array([bool(sent.text.strip()) for sent in sents], dtype=np.int64)
+    numbers = np.maximum(np.cumsum(counted) - 1, 0)
+    return np.repeat(numbers, [len(sent) for sent in sents])
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:

@@ -349,9 +349,10 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
         return False
     if tok.lower_ == "according":
         return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
-    if ctx.parsed and (tok.pos_ not in ("VERB", "AUX", "") or any(_unsaid(c) for c in tok.children)):
-        return False  # "did not say", "refused to say", "the inability to predict": nothing was said
-    return ctx.lemma(tok) in verbs
+    if ctx.lemma(tok) not in verbs:
+        return False
+    # "did not say", "refused to say", "the inability to predict": nothing was said
+    return not ctx.parsed or (tok.pos_ in ("VERB", "AUX", "") and not any(_unsaid(c) for c in tok.children))
 
 
 def cue_end(cue: Token) -> int:

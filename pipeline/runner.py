@@ -29,12 +29,12 @@ from pipeline import __version__
 from pipeline.articles import Article, read_articles
 from pipeline.card import write_card
 from pipeline.config import MODELS_DIR, Config
-from pipeline.engine import Rows, run_engine
+from pipeline.engine import Tables, run_engine
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow, MentionRow
 from pipeline.schemas import ARTICLE_TABLES
-from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, write_pending
+from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, with_provenance, write_pending
 
 # Merge parts holding fewer than half a task's articles once this many of them pile up.
 COMPACT_AFTER = 8
@@ -87,8 +87,8 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, versions: Versions, *
     todo = changed_items(read_articles(input_dir), previous, kept, moved)
     parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
     with progress_bar(progress) as bar:
-        for batch, rows in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
-            parts.add(batch, rows)
+        for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
+            parts.add(batch, tables)
             bar.update(len(batch))
             bar.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
             bar.set_postfix_str(f"{bar.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
@@ -102,7 +102,7 @@ def update(input_dir: Path, output_dir: Path, cfg: Config, versions: Versions, *
     holding = {previous.entries[key].part for key in [*stale, *moved]}
     rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_part)
     if not manifest.parts:
-        write_rows(output_dir, f"part-{run_id}-empty", {}, provenance)  # every table stays readable
+        write_empty(output_dir, f"part-{run_id}-empty", provenance)  # every table stays readable
         manifest.parts.append(f"part-{run_id}-empty")
     manifest.entities_part = f"part-{run_id}"
     write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
@@ -166,10 +166,10 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def write_rows(output_dir: Path, stem: str, rows: Rows, provenance: Provenance) -> None:
-    """One pending part per per-article table (empty ones too, so every table folder stays readable)."""
+def write_empty(output_dir: Path, stem: str, provenance: Provenance) -> None:
+    """An empty pending part per per-article table, so every table folder stays readable."""
     for name in ARTICLE_TABLES:
-        write_pending(output_dir, name, stem, to_arrow(name, rows.get(name, []), provenance))
+        write_pending(output_dir, name, stem, with_provenance(name, to_arrow(name, []), provenance))
 
 
 class PartWriter:
@@ -187,9 +187,9 @@ class PartWriter:
     def stem(self) -> str:
         return f"part-{self.run_id}-{len(self.stems):05d}"
 
-    def add(self, batch: list, rows: Rows) -> None:
+    def add(self, batch: list, tables: Tables) -> None:
         for name in ARTICLE_TABLES:
-            self.open[name].append(to_arrow(name, rows.get(name, []), self.provenance))
+            self.open[name].append(tables[name])
         self.entries.update((item_key(i), entry_for(i, self.versions, self.run_id, self.stem)) for i in batch)
         self.open_items += len(batch)
         if self.open_items >= self.size:
@@ -199,7 +199,8 @@ class PartWriter:
         if not self.open_items:
             return
         for name, tables in self.open.items():
-            write_pending(self.output_dir, name, self.stem, pa.concat_tables(tables))
+            write_pending(self.output_dir, name, self.stem,
+                          with_provenance(name, pa.concat_tables(tables), self.provenance))
         self.stems.append(self.stem)
         self.open = {name: [] for name in ARTICLE_TABLES}
         self.open_items = 0
@@ -266,7 +267,8 @@ def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance)
     """The entities table rebuilt from the mentions of every live part."""
     from pipeline.entities import build_entities  # noqa: PLC0415 - spaCy is slow to import
 
-    return to_arrow("entities", build_entities(all_mentions(output_dir, manifest.parts)), provenance)
+    return with_provenance("entities", to_arrow("entities", build_entities(all_mentions(output_dir, manifest.parts))),
+                           provenance)
 
 
 def all_mentions(output_dir: Path, parts: list[str]) -> Iterator[MentionRow]:

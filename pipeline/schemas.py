@@ -36,6 +36,11 @@ class Table:
     def schema(self) -> pa.Schema:
         return pa.schema(self.fields + (PROVENANCE if self.provenance else []))
 
+    @property
+    def row_schema(self) -> pa.Schema:
+        """The columns extraction fills; the writer adds the provenance columns."""
+        return pa.schema(self.fields)
+
 
 TABLES: dict[str, Table] = {
     t.name: t

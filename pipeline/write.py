@@ -26,14 +26,18 @@ class Provenance:
     model: str
 
 
-def to_arrow(name: str, rows: list, provenance: Provenance) -> pa.Table:
-    """ROWS of table NAME as an Arrow table with the table's schema, provenance filled in."""
-    table = TABLES[name]
-    columns = {f.name: [getattr(row, f.name) for row in rows] for f in table.fields}
-    if table.provenance:
+def to_arrow(name: str, rows: list) -> pa.Table:
+    """ROWS (row objects) of table NAME as an Arrow table of its row schema (no provenance yet)."""
+    schema = TABLES[name].row_schema
+    return pa.table({f: [getattr(row, f) for row in rows] for f in schema.names}, schema=schema)
+
+
+def with_provenance(name: str, table: pa.Table, provenance: Provenance) -> pa.Table:
+    """TABLE with the provenance columns filled in, when table NAME has them."""
+    if TABLES[name].provenance:
         for key, value in asdict(provenance).items():
-            columns[key] = [value] * len(rows)
-    return pa.table(columns, schema=table.schema)
+            table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+    return table
 
 
 def part_path(output_dir: Path, name: str, stem: str) -> Path:

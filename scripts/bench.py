@@ -173,7 +173,7 @@ def parse_vs_extract(records: list[dict], cfg) -> tuple[float, float, dict[str, 
     from pipeline import batch
 
     timings: dict[str, float] = {}
-    for name in ("token_rows", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes"):
+    for name in ("token_table", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes"):
         if hasattr(batch, name):
             setattr(batch, name, timed(getattr(batch, name), name, timings))
     nlp = batch.model_for(cfg)

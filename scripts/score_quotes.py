@@ -26,6 +26,7 @@ from pipeline.config import Config  # noqa: E402
 from pipeline.entities import extract_mentions  # noqa: E402
 from pipeline.parse import parse  # noqa: E402
 from pipeline.quotes import extract_quotes  # noqa: E402
+from pipeline.rows import ErrorRow, QuoteRow  # noqa: E402
 
 
 def norm(s: str | None) -> str:
@@ -84,11 +85,11 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
 def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
     """article_id -> quote rows, from the pipeline's own reader, parser and extractors."""
     items = list(read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
-    rows = process_batch(items, cfg)
-    for err in rows.get("errors", []):
+    tables = process_batch(items, cfg)
+    for err in (ErrorRow(**row) for row in tables["errors"].to_pylist()):
         print(f"  ERROR {err.article_id} {err.stage}: {err.error}")
     out: dict[str, list] = {a.article_id: [] for a in items if isinstance(a, Article)}
-    for q in rows.get("quotes", []):
+    for q in (QuoteRow(**row) for row in tables["quotes"].to_pylist()):
         out[q.article_id].append(q)
     return out
 

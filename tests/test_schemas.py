@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.schemas import PROVENANCE, TABLES
-from pipeline.write import Provenance, to_arrow
+from pipeline.write import Provenance, to_arrow, with_provenance
 
 
 @pytest.mark.parametrize("name", list(TABLES))
@@ -20,6 +20,6 @@ def test_schemas_row_fields_match_schema(name):
 
 @pytest.mark.parametrize("name", list(TABLES))
 def test_schemas_empty_table_has_no_null_typed_column(name):
-    arrow = to_arrow(name, [], Provenance("r", "v", "m"))
+    arrow = with_provenance(name, to_arrow(name, []), Provenance("r", "v", "m"))
     assert arrow.num_rows == 0
     assert not [f.name for f in arrow.schema if pa.types.is_null(f.type)]

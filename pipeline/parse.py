@@ -99,25 +99,23 @@ TOKEN_STRINGS = {"lemma": LEMMA, "pos": POS, "tag": TAG, "dep": DEP, "ent_type":
 
 def token_table(doc: Doc, article: Article) -> pa.Table:
     """One row per non-space token (columns of TokenRow), built from doc.to_array: no Python object per token."""
+    # to_array gives uint64 (string hashes); as int64, HEAD's relative offsets get their sign back.
     values = doc.to_array(TOKEN_ATTRS).astype(np.int64)
     column = {attr: values[:, k] for k, attr in enumerate(TOKEN_ATTRS)}
-    keep = column[IS_SPACE] == 0
+    is_space = column[IS_SPACE] != 0
+    keep = ~is_space
     index = np.arange(len(doc))
     starts, ends = column[IDX][keep], (column[IDX] + column[LENGTH])[keep]
-    text = article.text
     table = {
         "article_id": pa.repeat(pa.scalar(article.article_id), int(keep.sum())),
         "token_index": index[keep],
-        "sentence_index": sentence_index_of_tokens(doc)[keep],
+        "sentence_index": sentence_index_of_tokens(doc, is_space)[keep],
         "start_char": starts,
         "end_char": ends,
-        "text": [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())],
-        "lemma": None, "pos": None, "tag": None, "dep": None,
-        "head_index": (index + column[HEAD])[keep],  # HEAD is stored relative to the token
-        "ent_type": None,
+        "text": [article.text[s:e] for s, e in zip(starts.tolist(), ends.tolist())],
+        "head_index": (index + column[HEAD])[keep],  # HEAD is relative to the token
+        **{name: strings_of(doc, column[attr][keep]) for name, attr in TOKEN_STRINGS.items()},
     }
-    for name, attr in TOKEN_STRINGS.items():
-        table[name] = strings_of(doc, column[attr][keep])
     return pa.table(table, schema=TABLES["tokens"].row_schema)
 
 
@@ -128,12 +126,14 @@ def strings_of(doc: Doc, ids: np.ndarray) -> pa.Array:
     return names.take(pa.array(positions.reshape(-1), pa.int32()))
 
 
-def sentence_index_of_tokens(doc: Doc) -> np.ndarray:
-    """Per token, its sentence's number in sentence_rows (whitespace-only sentences join the one before)."""
-    sents = list(doc.sents)
-    counted = np.array([bool(sent.text.strip()) for sent in sents], dtype=np.int64)
+def sentence_index_of_tokens(doc: Doc, is_space: np.ndarray) -> np.ndarray:
+    """Per token, its sentence's number in sentence_rows (a sentence of only spaces joins the one before)."""
+    starts = np.array([sent.start for sent in doc.sents], dtype=np.int64)
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    counted = np.add.reduceat((~is_space).astype(np.int64), starts) > 0
     numbers = np.maximum(np.cumsum(counted) - 1, 0)
-    return np.repeat(numbers, [len(sent) for sent in sents])
+    return np.repeat(numbers, np.diff(starts, append=len(doc)))
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+import numpy as np
+from spacy.attrs import LEMMA, LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.config import MODELS_DIR
@@ -147,6 +150,15 @@ class Context:
         self.unquoted = [m for m in self.mentions if not self._in_quote(m.start_char)]
         self.unquoted_starts = [m.start_char for m in self.unquoted]
         self.speakers: list[tuple[int, int, Speaker]] = []  # (sentence start, token index, resolved speaker)
+        self.cue_candidates = self._cue_candidates()
+        self.cue_set = set(self.cue_candidates)
+
+    def _cue_candidates(self) -> list[int]:
+        """Indices of the tokens whose word could make them a cue; is_cue looks only at these."""
+        words = self.doc.to_array([LEMMA if self.lemmas else LOWER, LOWER])
+        strings = self.doc.vocab.strings
+        hits = [h for h in np.unique(words[:, 0]) if self.word(strings[int(h)]) in CUE_VERBS]
+        return np.flatnonzero(np.isin(words[:, 0], hits) | (words[:, 1] == get_string_id("according"))).tolist()
 
     def mention_at(self, start: int, end: int) -> MentionRow | None:
         k = bisect.bisect_right(self.mention_starts, start) - 1
@@ -164,7 +176,11 @@ class Context:
         return span is not None and len(span) > 0 and self.quoted[span[0].i]
 
     def lemma(self, tok: Token) -> str:
-        return tok.lemma_.lower() if self.lemmas else CUE_FORMS.get(tok.lower_, "")
+        return self.word(tok.lemma_ if self.lemmas else tok.lower_)
+
+    def word(self, lemma_or_form: str) -> str:
+        """A token's lemma in lower case, or without a lemmatizer the lemma its form inflects."""
+        return lemma_or_form.lower() if self.lemmas else CUE_FORMS.get(lemma_or_form, "")
 
 
 def line_start(tok: Token) -> int:
@@ -345,7 +361,7 @@ def _unsaid(child: Token) -> bool:
 
 
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
-    if ctx.quoted[tok.i]:
+    if tok.i not in ctx.cue_set or ctx.quoted[tok.i]:
         return False
     if tok.lower_ == "according":
         return tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to"
@@ -589,7 +605,7 @@ def _one_paragraph(ctx: Context, start: int, end: int, *tokens: Token) -> bool:
 def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
     """Rows for reported speech: 'X said (that) ...', 'X told Y ...', 'according to X, ...'."""
     rows = []
-    for cue in ctx.doc:
+    for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
         if not is_cue(cue, ctx, SPEECH_VERBS):
             continue
         subject = subject_of(cue)
@@ -611,7 +627,7 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
 
 def remember_speakers(ctx: Context) -> None:
     """Non-pronoun subjects of every cue, in text order, for resolving later pronouns."""
-    for cue in ctx.doc:
+    for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
         if is_cue(cue, ctx, CUE_VERBS):
             subject = own_subject(cue) if cue.lower_ != "according" else subject_of(cue)
             if subject is not None and subject.lower_ not in PERSON_PRONOUNS | OTHER_PRONOUNS | RELATIVES:

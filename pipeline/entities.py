@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 
+import pyarrow as pa
 from rapidfuzz import fuzz
 from spacy.tokens import Doc, Token
 
@@ -24,7 +26,11 @@ LABEL_ORDER = ["GPE", "ORG", "PERSON", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
 POSSESSIVE = {"'s", "’s", "'", "’", "ʼs", "ʼ"}
 CONNECTORS = {"of", "and", "for", "the", "&"}
 MAX_NAME_TOKENS = 4
-MENTION_FIELDS = attrgetter("entity_id", "entity_name", "text", "article_id", "label")
+MENTION_COLUMNS = ["entity_id", "entity_name", "text", "article_id", "label"]  # what entity_rows reads
+TALLY_KEYS = ["entity_id", "kind", "value"]
+TALLY_SCHEMA = pa.schema([*(pa.field(k, pa.string(), nullable=False) for k in TALLY_KEYS),
+                          pa.field("n", pa.int64(), nullable=False)])
+MIN_MERGE_ROWS = 1_000_000  # part tallies wait until they hold this many rows (or the total's) to be merged
 DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
 PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
 # A bare surname's model label counts less than its full name's ("Leroy Chiao" ... "Chiao"), and less again when the
@@ -419,19 +425,64 @@ def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow
     return sorted(out, key=lambda m: m.start_char)
 
 
-def build_entities(mentions: Iterable[MentionRow]) -> list[EntityRow]:
-    """One row per entity_id over all articles: most frequent name, all aliases, counts."""
-    names: dict[str, Counter] = defaultdict(Counter)
-    aliases: dict[str, set] = defaultdict(set)
-    articles: dict[str, set] = defaultdict(set)
-    labels: dict[str, str] = {}
-    for eid, name, text, article_id, label in map(MENTION_FIELDS, mentions):
-        names[eid][name] += 1
-        aliases[eid].add(text)
-        articles[eid].add(article_id)
-        labels[eid] = label
-    return [
-        EntityRow(eid, min(c, key=lambda n: (-c[n], n)), labels[eid], sorted(aliases[eid]),
-                  sum(c.values()), len(articles[eid]))
-        for eid, c in sorted(names.items())
-    ]
+def entity_rows(mention_parts: Iterable[pa.Table]) -> list[EntityRow]:
+    """One row per entity_id over all parts: most frequent name (then the smallest), all aliases, counts.
+
+    Each part (a table with MENTION_COLUMNS) is reduced at once to a tally of (entity_id, kind, value, n)
+    rows: each name with its count, each alias, the label and the part's number of distinct articles. Tallies
+    are summed as they come, so memory follows the distinct entities and their names and aliases, not the
+    mentions; article counts add up exactly because an article lives in exactly one part. Waiting tallies are
+    merged once they outgrow the running total, so merging costs time linear in their rows. Nothing depends
+    on the order of parts.
+    """
+    total, waiting, waiting_rows = TALLY_SCHEMA.empty_table(), [], 0
+    for part in mention_parts:
+        waiting.append(part_tally(part))
+        waiting_rows += waiting[-1].num_rows
+        if waiting_rows >= max(total.num_rows, MIN_MERGE_ROWS):
+            total, waiting, waiting_rows = merge_tallies([total, *waiting]), [], 0
+    return rows_of_tally(merge_tallies([total, *waiting]))
+
+
+def part_tally(mentions: pa.Table) -> pa.Table:
+    """The tally of one part's mentions: names with counts, aliases, labels, distinct articles."""
+    names = mentions.group_by(["entity_id", "entity_name"]).aggregate([([], "count_all")])
+    aliases = mentions.group_by(["entity_id", "text"]).aggregate([])
+    labels = mentions.group_by(["entity_id", "label"]).aggregate([])
+    articles = mentions.group_by("entity_id").aggregate([("article_id", "count_distinct")])
+    return pa.concat_tables([
+        tally("name", names["entity_id"], names["entity_name"], names["count_all"]),
+        tally("alias", aliases["entity_id"], aliases["text"]),
+        tally("label", labels["entity_id"], labels["label"]),
+        tally("articles", articles["entity_id"], counts=articles["article_id_count_distinct"]),
+    ])
+
+
+def tally(kind: str, entity_ids: pa.ChunkedArray, values: pa.ChunkedArray | None = None,
+          counts: pa.ChunkedArray | None = None) -> pa.Table:
+    size = len(entity_ids)
+    return pa.table({"entity_id": entity_ids, "kind": pa.repeat(kind, size),
+                     "value": pa.repeat("", size) if values is None else values,
+                     "n": pa.repeat(0, size) if counts is None else counts}, schema=TALLY_SCHEMA)
+
+
+def merge_tallies(tallies: list[pa.Table]) -> pa.Table:
+    """One row per (entity_id, kind, value), counts summed."""
+    merged = pa.concat_tables(tallies).group_by(TALLY_KEYS).aggregate([("n", "sum")])
+    return pa.table({**{k: merged[k] for k in TALLY_KEYS}, "n": merged["n_sum"]}, schema=TALLY_SCHEMA)
+
+
+def rows_of_tally(total: pa.Table) -> list[EntityRow]:
+    ordered = total.sort_by("entity_id")
+    rows = itertools.chain.from_iterable(b.to_pylist() for b in ordered.to_batches(max_chunksize=65_536))
+    return [entity_row(eid, group) for eid, group in itertools.groupby(rows, key=itemgetter("entity_id"))]
+
+
+def entity_row(eid: str, tallied: Iterable[dict]) -> EntityRow:
+    by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in tallied:
+        by_kind[row["kind"]][row["value"]] = row["n"]
+    names = by_kind["name"]
+    # An entity_id hashes its label, so every mention of it has the same one.
+    return EntityRow(eid, min(names, key=lambda n: (-names[n], n)), min(by_kind["label"]),
+                     sorted(by_kind["alias"]), sum(names.values()), by_kind["articles"][""])

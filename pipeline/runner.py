@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from pipeline.config import MODELS_DIR, Config
 from pipeline.engine import Tables, run_engine
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
-from pipeline.rows import ErrorRow, MentionRow
+from pipeline.rows import ErrorRow
 from pipeline.schemas import ARTICLE_TABLES
 from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, with_provenance, write_pending
 
@@ -264,21 +264,11 @@ def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]
 
 
 def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance) -> pa.Table:
-    """The entities table rebuilt from the mentions of every live part."""
-    from pipeline.entities import build_entities  # noqa: PLC0415 - spaCy is slow to import
+    """The entities table rebuilt from the mentions of every live part, read one part at a time."""
+    from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: PLC0415 - spaCy is slow to import
 
-    return with_provenance("entities", to_arrow("entities", build_entities(all_mentions(output_dir, manifest.parts))),
-                           provenance)
-
-
-def all_mentions(output_dir: Path, parts: list[str]) -> Iterator[MentionRow]:
-    """Every mention in PARTS, in (article_id, start_char) order so entities never depend on part order."""
-    columns = [f.name for f in fields(MentionRow)]
-    tables = [read_part(output_dir, "mentions", p, columns) for p in parts]
-    table = pa.concat_tables(tables).sort_by([("article_id", "ascending"), ("start_char", "ascending")])
-    del tables
-    for batch in table.to_batches(max_chunksize=65_536):
-        yield from (MentionRow(**row) for row in batch.to_pylist())
+    parts = (read_part(output_dir, "mentions", p, MENTION_COLUMNS) for p in manifest.parts)
+    return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
 def summary(output_dir: Path, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:

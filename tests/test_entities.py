@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter, defaultdict
+
+import pyarrow as pa
 import pytest
 
-from pipeline.entities import build_entities, entity_id, extract_mentions, fold
-from pipeline.rows import MentionRow
+from pipeline import entities
+from pipeline.articles import make_article, read_articles
+from pipeline.batch import process_batch
+from pipeline.entities import MIN_MERGE_ROWS, entity_id, entity_rows, extract_mentions, fold
+from pipeline.rows import EntityRow, MentionRow
+from pipeline.write import to_arrow
+
+from conftest import SEEDS
+from test_incremental import NEWS
 
 
 @pytest.fixture(scope="module")
@@ -165,17 +176,65 @@ def test_entities_id_depends_on_the_article_alone(mentions_of, text):
     assert {(m.text, m.entity_id) for m in alone} <= {(m.text, m.entity_id) for m in again}
 
 
-@pytest.mark.parametrize("rows, expected", [
-    ([MentionRow("a1", 0, 13, "Steve Witkoff", "PERSON", "e1", "Steve Witkoff"),
-      MentionRow("a1", 20, 30, "Mr Witkoff", "PERSON", "e1", "Steve Witkoff"),
-      MentionRow("a2", 0, 7, "Witkoff", "PERSON", "e1", "Witkoff"),
-      MentionRow("a2", 9, 11, "US", "GPE", "e2", "United States")],
+def mention_table(rows: list[MentionRow]) -> pa.Table:
+    return to_arrow("mentions", rows)
+
+
+@pytest.mark.parametrize("parts, expected", [
+    ([[MentionRow("a1", 0, 13, "Steve Witkoff", "PERSON", "e1", "Steve Witkoff"),
+       MentionRow("a1", 20, 30, "Mr Witkoff", "PERSON", "e1", "Steve Witkoff")],
+      [MentionRow("a2", 0, 7, "Witkoff", "PERSON", "e1", "Witkoff"),
+       MentionRow("a2", 9, 11, "US", "GPE", "e2", "United States")]],
      [("e1", "Steve Witkoff", "PERSON", ["Mr Witkoff", "Steve Witkoff", "Witkoff"], 3, 2),
       ("e2", "United States", "GPE", ["US"], 1, 1)]),
+    ([[MentionRow("a1", 0, 7, "Witkoff", "PERSON", "e1", "Witkoff")],  # a tie: the smaller name wins
+      [MentionRow("a2", 0, 13, "Steve Witkoff", "PERSON", "e1", "Steve Witkoff")], []],
+     [("e1", "Steve Witkoff", "PERSON", ["Steve Witkoff", "Witkoff"], 2, 2)]),
 ])
-def test_entities_build_entities_counts_and_aliases(rows, expected):
-    got = [(e.entity_id, e.name, e.label, e.aliases, e.n_mentions, e.n_articles) for e in build_entities(rows)]
+def test_entities_entity_rows_counts_and_aliases(parts, expected):
+    got = [(e.entity_id, e.name, e.label, e.aliases, e.n_mentions, e.n_articles)
+           for e in entity_rows(mention_table(rows) for rows in parts)]
     assert got == expected
+
+
+def entities_in_memory(mentions: list[MentionRow]) -> list[EntityRow]:
+    """The plain definition, every mention held at once: what entity_rows must equal."""
+    names: dict[str, Counter] = defaultdict(Counter)
+    aliases, articles, labels = defaultdict(set), defaultdict(set), {}
+    for m in mentions:
+        names[m.entity_id][m.entity_name] += 1
+        aliases[m.entity_id].add(m.text)
+        articles[m.entity_id].add(m.article_id)
+        labels[m.entity_id] = m.label
+    return [EntityRow(eid, min(c, key=lambda n: (-c[n], n)), labels[eid], sorted(aliases[eid]),
+                      sum(c.values()), len(articles[eid])) for eid, c in sorted(names.items())]
+
+
+@pytest.fixture(scope="module")
+def pipeline_mentions(cfg) -> list[MentionRow]:
+    """The mentions the pipeline extracts from the seeds and a few short news articles."""
+    news = [make_article(aid, "news", text, {"published": "2025-11-20"}) for aid, text in NEWS.items()]
+    mentions = process_batch([*read_articles(SEEDS), *news], cfg)["mentions"]
+    return [MentionRow(**row) for row in mentions.to_pylist()]
+
+
+def split_by_article(mentions: list[MentionRow], n_parts: int, seed: int) -> list[list[MentionRow]]:
+    """MENTIONS in N_PARTS parts in a random order, each article's mentions in one part, as the runner keeps them."""
+    shuffled = random.Random(seed).sample(mentions, len(mentions))
+    articles = sorted({m.article_id for m in mentions})
+    random.Random(seed).shuffle(articles)
+    part_of = {aid: i % n_parts for i, aid in enumerate(articles)}
+    return [[m for m in shuffled if part_of[m.article_id] == i] for i in range(n_parts)]
+
+
+@pytest.mark.parametrize("n_parts, seed", [(1, 0), (3, 1), (3, 2), (5, 3)])
+@pytest.mark.parametrize("merge_rows", [1, MIN_MERGE_ROWS])
+def test_entities_entity_rows_equal_all_mentions_at_once_in_any_part_order(
+        pipeline_mentions, monkeypatch, n_parts, seed, merge_rows):
+    monkeypatch.setattr(entities, "MIN_MERGE_ROWS", merge_rows)
+    parts = split_by_article(pipeline_mentions, n_parts, seed)
+    assert len({m.entity_id for m in pipeline_mentions}) > 20
+    assert entity_rows(mention_table(rows) for rows in parts) == entities_in_memory(pipeline_mentions)
 
 
 @pytest.mark.parametrize("text, mention", [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.schemas import TABLES, Table
+from pipeline.store import Output
 
 CARD_NAME = "README.md"
 # Columns that join tables, and the column each one points to.
@@ -42,24 +42,24 @@ def type_name(type_: pa.DataType) -> str:
     return {"date32[day]": "date32"}.get(str(type_), str(type_))
 
 
-def part_files(output_dir: Path, name: str) -> list[Path]:
-    """The Parquet files readers see in table NAME (hidden pending files left out, as readers do)."""
-    folder = output_dir / name
-    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))) if folder.is_dir() else []
+def part_files(output_dir: Output, name: str) -> list[str]:
+    """Keys of the Parquet files readers see in table NAME (hidden pending files left out, as readers do)."""
+    return [f"{name}/{file}" for file in sorted(output_dir.file_names(name))
+            if file.endswith(".parquet") and not file.startswith((".", "_"))]
 
 
-def row_count(output_dir: Path, name: str) -> int:
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in part_files(output_dir, name))
+def row_count(output_dir: Output, name: str) -> int:
+    return sum(output_dir.num_rows(key) for key in part_files(output_dir, name))
 
 
-def run_ids(output_dir: Path, name: str) -> list[str]:
+def run_ids(output_dir: Output, name: str) -> list[str]:
     """Distinct run_id values in table NAME (rows kept by incremental runs keep the run that wrote them)."""
     files = part_files(output_dir, name)
     if not files or "run_id" not in TABLES[name].schema.names:
         return []
     ids = set()
-    for path in files:
-        ids.update(pc.unique(pq.read_table(path, columns=["run_id"])["run_id"]).to_pylist())
+    for key in files:
+        ids.update(pc.unique(output_dir.read_parquet(key, ["run_id"])["run_id"]).to_pylist())
     return sorted(str(v) for v in ids if v is not None)
 
 
@@ -79,7 +79,7 @@ def column_lines(table: Table) -> list[str]:
     return lines
 
 
-def card_text(output_dir: Path, *, run_id: str, pipeline_version: str, model: str,
+def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
               input_dir: Path | None = None, written_at: datetime | None = None) -> str:
     """The dataset card of the tables in OUTPUT_DIR as Markdown."""
     when = (written_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
@@ -120,12 +120,8 @@ def card_text(output_dir: Path, *, run_id: str, pipeline_version: str, model: st
     return "\n".join(lines) + "\n"
 
 
-def write_card(output_dir: Path, *, run_id: str, pipeline_version: str, model: str,
-               input_dir: Path | None = None) -> Path:
-    """Write the dataset card to OUTPUT_DIR/README.md (through a temporary name) and return its path."""
-    path = output_dir / CARD_NAME
-    tmp = path.with_name(f".{CARD_NAME}.tmp")
-    tmp.write_text(card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model,
-                             input_dir=input_dir), encoding="utf-8")
-    tmp.replace(path)
-    return path
+def write_card(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
+               input_dir: Path | None = None) -> None:
+    """Write the dataset card to OUTPUT_DIR/README.md, never half written."""
+    text = card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model, input_dir=input_dir)
+    output_dir.write_bytes(CARD_NAME, text.encode("utf-8"))

@@ -9,7 +9,8 @@ from typing import NoReturn
 
 from pipeline.config import load_config
 from pipeline.engine import EngineError
-from pipeline.runner import OutputLocked, run
+from pipeline.runner import run
+from pipeline.store import OutputLocked, open_output
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="process an input folder into Parquet tables")
     run_cmd.add_argument("--input", type=Path, required=True, help="folder of *.txt and *.jsonl articles")
-    run_cmd.add_argument("--output", type=Path, required=True, help="folder the tables are written to")
+    run_cmd.add_argument("--output", required=True,
+                         help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
     run_cmd.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
     run_cmd.add_argument("--model", help="installed spaCy model package to use")
     run_cmd.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
@@ -55,11 +57,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: input folder {args.input} does not exist: give an existing folder with --input", file=sys.stderr)
         return 2
     try:
+        output = open_output(args.output)
+    except ValueError as err:  # fsspec: "Protocol not known: foo"
+        print(f"error: cannot write to {args.output}: {err} (give a folder or a URL such as s3://bucket/prefix "
+              "with --output)", file=sys.stderr)
+        return 2
+    except ImportError as err:  # fsspec: "Install s3fs to access S3", from the missing module's error
+        package = getattr(err.__cause__, "name", None)
+        hint = f" (pip install {package})" if package else ""
+        print(f"error: cannot write to {args.output}: {err}{hint}", file=sys.stderr)
+        return 1
+    try:
         cfg = load_config(args.config).with_options(
             model=args.model, n_process=args.n_process, batch_size=args.batch_size,
             engine=args.engine or ("dask" if args.scheduler else None), scheduler=args.scheduler)
-        args.output.mkdir(parents=True, exist_ok=True)
-        summary = run(args.input, args.output, cfg, full_refresh=args.full_refresh)
+        summary = run(args.input, output, cfg, full_refresh=args.full_refresh)
     except OutputLocked as err:
         print(f"error: {err}", file=sys.stderr)
         return 4

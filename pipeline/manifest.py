@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.articles import Article
 from pipeline.rows import ErrorRow
+from pipeline.store import Output
 
 MANIFEST_NAME = "_manifest.parquet"
 
@@ -82,31 +80,22 @@ def unchanged(old: Entry | None, item: Article | ErrorRow) -> bool:
     return old is not None and old.content_sha256 == item_hash(item)
 
 
-def read_manifest(output_dir: Path) -> Manifest:
+def read_manifest(output_dir: Output) -> Manifest:
     """The committed manifest of OUTPUT_DIR, or an empty one before the first run."""
-    path = output_dir / MANIFEST_NAME
-    if not path.exists():
+    if not output_dir.exists(MANIFEST_NAME):
         return Manifest()
-    table = pq.ParquetFile(path).read()  # not pq.read_table: its dataset machinery is slow to import
+    table = output_dir.read_parquet(MANIFEST_NAME)
     meta = json.loads((table.schema.metadata or {}).get(b"pipeline", b"{}"))
     entries = {row["key"]: Entry(**row) for row in table.select(SCHEMA.names).to_pylist()}
     return Manifest(entries, list(meta.get("parts", [])), meta.get("entities_part"))
 
 
-def write_manifest(output_dir: Path, manifest: Manifest) -> None:
-    """Replace the manifest atomically: this rename is the moment a run's result becomes the tables."""
+def write_manifest(output_dir: Output, manifest: Manifest) -> None:
+    """Replace the manifest atomically (a rename, or one PUT): the moment a run's result becomes the tables."""
     columns = {name: [getattr(e, name) for e in manifest.entries.values()] for name in SCHEMA.names}
     meta = {"parts": sorted(manifest.parts), "entities_part": manifest.entities_part}
     table = pa.table(columns, schema=SCHEMA.with_metadata({"pipeline": json.dumps(meta)}))
-    tmp = output_dir / f".{MANIFEST_NAME}.tmp"
-    pq.write_table(table, tmp, compression="zstd")
-    _fsync(tmp)
-    tmp.replace(output_dir / MANIFEST_NAME)
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
+    output_dir.write_parquet(MANIFEST_NAME, table, durable=True, compression="zstd")
 
 
 def row_keys(name: str, table: pa.Table) -> pa.ChunkedArray:

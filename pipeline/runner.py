@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import itertools
 import json
+import os
 import sys
 import uuid
 from collections import Counter
@@ -21,8 +22,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from pipeline import __version__
@@ -34,14 +33,11 @@ from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_f
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
 from pipeline.schemas import ARTICLE_TABLES
-from pipeline.write import Provenance, part_path, read_part, sync_parts, to_arrow, with_provenance, write_pending
+from pipeline.store import Output, open_output
+from pipeline.write import Provenance, part_key, read_part, sync_parts, to_arrow, with_provenance, write_pending
 
 # Merge parts holding fewer than half a task's articles once this many of them pile up.
 COMPACT_AFTER = 8
-
-
-class OutputLocked(RuntimeError):
-    """Another run is writing to the same output folder."""
 
 
 @dataclass(frozen=True)
@@ -50,36 +46,30 @@ class RunSummary:
     errors: int  # rows of the errors table after the run
     processed: int  # input items parsed by this run (new or changed)
     removed: int  # input items whose rows this run dropped (changed or gone)
-    output: Path
+    output: str  # the output folder or URL
     run_id: str
 
 
-def run(input_dir: Path, output_dir: Path, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
-    """Bring the tables in OUTPUT_DIR up to date with INPUT_DIR, processing only new or changed articles."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(output_dir / ".lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise OutputLocked(f"another run is writing to {output_dir} (lock file {output_dir / '.lock'})") from None
-    try:
+    """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
+    output_dir = output if isinstance(output, Output) else open_output(output)
+    output_dir.makedirs()
+    run_id = new_run_id()
+    with output_dir.locked(run_id):
         versions = current_versions(cfg)
-        result = update(input_dir, output_dir, cfg, versions, full_refresh=full_refresh,
+        result = update(input_dir, output_dir, cfg, versions, run_id, full_refresh=full_refresh,
                         progress=sys.stderr.isatty() if progress is None else progress)
         write_card(output_dir, run_id=result.run_id, pipeline_version=versions.pipeline_version,
                    model=versions.model, input_dir=input_dir)
         return result
-    finally:
-        lock.release()
 
 
-def update(input_dir: Path, output_dir: Path, cfg: Config, versions: Versions, *, full_refresh: bool,
-           progress: bool) -> RunSummary:
+def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
+           full_refresh: bool, progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
-    sync_parts(output_dir, committed, prune=(output_dir / MANIFEST_NAME).exists())  # finish a killed run
+    sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run
     previous = committed if not full_refresh and committed.versions() <= {versions} else Manifest()
-    run_id = new_run_id()
     provenance = Provenance(run_id, versions.pipeline_version, versions.model)
 
     kept: dict[str, Entry] = {}
@@ -166,7 +156,7 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def write_empty(output_dir: Path, stem: str, provenance: Provenance) -> None:
+def write_empty(output_dir: Output, stem: str, provenance: Provenance) -> None:
     """An empty pending part per per-article table, so every table folder stays readable."""
     for name in ARTICLE_TABLES:
         write_pending(output_dir, name, stem, with_provenance(name, to_arrow(name, []), provenance))
@@ -175,7 +165,7 @@ def write_empty(output_dir: Path, stem: str, provenance: Provenance) -> None:
 class PartWriter:
     """Gathers the rows of consecutive batches (small, so workers stay balanced) into parts of SIZE items."""
 
-    def __init__(self, output_dir: Path, run_id: str, provenance: Provenance, versions: Versions, size: int):
+    def __init__(self, output_dir: Output, run_id: str, provenance: Provenance, versions: Versions, size: int):
         self.output_dir, self.run_id, self.provenance, self.versions, self.size = (
             output_dir, run_id, provenance, versions, size)
         self.entries: dict[str, Entry] = {}
@@ -229,7 +219,7 @@ class Edits:
         return table
 
 
-def rewrite_parts(output_dir: Path, manifest: Manifest, edits: Edits, holding: set[str], run_id: str,
+def rewrite_parts(output_dir: Output, manifest: Manifest, edits: Edits, holding: set[str], run_id: str,
                   target: int) -> None:
     """Rewrite the parts HOLDING edited items with EDITS applied; merge small parts once they pile up."""
     sizes = Counter(e.part for e in manifest.entries.values())
@@ -263,7 +253,7 @@ def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]
     return [g for g in groups if g]
 
 
-def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance) -> pa.Table:
+def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:
     """The entities table rebuilt from the mentions of every live part, read one part at a time."""
     from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: PLC0415 - spaCy is slow to import
 
@@ -271,14 +261,14 @@ def entities_table(output_dir: Path, manifest: Manifest, provenance: Provenance)
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Path, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:
+def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:
     return RunSummary(table_rows(output_dir, "articles", manifest), table_rows(output_dir, "errors", manifest),
-                      processed, removed, output_dir, run_id)
+                      processed, removed, output_dir.url, run_id)
 
 
-def table_rows(output_dir: Path, name: str, manifest: Manifest) -> int:
+def table_rows(output_dir: Output, name: str, manifest: Manifest) -> int:
     """Row count of table NAME from the part files' footers."""
-    return sum(pq.ParquetFile(part_path(output_dir, name, p)).metadata.num_rows for p in manifest.stems(name))
+    return sum(output_dir.num_rows(part_key(name, p)) for p in manifest.stems(name))
 
 
 class _Progress(tqdm):

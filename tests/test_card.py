@@ -13,6 +13,7 @@ from pipeline import card, schemas
 from pipeline.card import JOINS, type_name, undocumented
 from pipeline.cli import main
 from pipeline.schemas import TABLES
+from pipeline.store import open_output
 
 from conftest import SEEDS
 
@@ -90,6 +91,6 @@ def test_card_names_the_run(seeds_out, card_text):
 
 def test_card_rewritten_by_each_run(seeds_out, tmp_path):
     before = (seeds_out / "README.md").read_text(encoding="utf-8")
-    card.write_card(seeds_out, run_id="later-run", pipeline_version="v", model="m")
+    card.write_card(open_output(seeds_out), run_id="later-run", pipeline_version="v", model="m")
     after = (seeds_out / "README.md").read_text(encoding="utf-8")
     assert "Written by run `later-run`" in after and after != before

@@ -13,6 +13,7 @@ from pipeline import runner
 from pipeline.manifest import read_manifest
 from pipeline.runner import run
 from pipeline.schemas import TABLES
+from pipeline.store import open_output
 
 NEWS = {
     "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported by the talks.",
@@ -44,14 +45,14 @@ def write_input(folder: Path, lines: list[str], txt: dict[str, str] | None = Non
     return folder
 
 
-def table_frame(output: Path, name: str) -> pd.DataFrame:
-    """Table NAME without provenance, rows in a canonical order, list cells as tuples."""
-    df = pd.read_parquet(output / name).drop(columns=PROVENANCE, errors="ignore")
+def table_frame(output: Path | str, name: str) -> pd.DataFrame:
+    """Table NAME of a folder or URL without provenance, rows in a canonical order, list cells as tuples."""
+    df = pd.read_parquet(f"{output}/{name}").drop(columns=PROVENANCE, errors="ignore")
     df = df.map(lambda v: tuple(v) if not isinstance(v, str) and hasattr(v, "__len__") else v)
     return df.sort_values(list(df.columns)).reset_index(drop=True)
 
 
-def assert_same_tables(output: Path, expected: Path) -> None:
+def assert_same_tables(output: Path | str, expected: Path | str) -> None:
     for name in TABLES:
         pd.testing.assert_frame_equal(table_frame(output, name), table_frame(expected, name), obj=name)
 
@@ -104,10 +105,10 @@ def test_incremental_unchanged_rerun_touches_no_file(tmp_path, small_cfg):
 def test_incremental_edit_rewrites_only_the_part_holding_it(tmp_path, small_cfg):
     folder, out = write_input(tmp_path / "in", ["a1", "a2", "a3", "a4", "a5", "a6"]), tmp_path / "out"
     run(folder, out, small_cfg, progress=False)
-    parts_before = {e.article_id: e.part for e in read_manifest(out).entries.values()}
+    parts_before = {e.article_id: e.part for e in read_manifest(open_output(out)).entries.values()}
     write_input(folder, ["a1", "a2", "a3", "a4", "a5=The probe reached orbit.", "a6"])
     summary = run(folder, out, small_cfg, progress=False)
-    parts_after = {e.article_id: e.part for e in read_manifest(out).entries.values()}
+    parts_after = {e.article_id: e.part for e in read_manifest(open_output(out)).entries.values()}
     assert summary.processed == 1
     assert {a for a in parts_after if parts_after[a] != parts_before[a]} == {"a5", "a6"}
 
@@ -123,7 +124,7 @@ def test_incremental_version_change_reprocesses_everything(tmp_path, small_cfg, 
         cfg = replace(small_cfg, max_chars=small_cfg.max_chars + 1)
     summary = run(folder, out, cfg, full_refresh=full_refresh, progress=False)
     assert summary.processed == 3
-    assert len(read_manifest(out).parts) == 2
+    assert len(read_manifest(open_output(out)).parts) == 2
     assert len(list((out / "articles").glob("*.parquet"))) == 2
 
 
@@ -135,5 +136,5 @@ def test_incremental_small_parts_are_compacted(tmp_path, small_cfg):
         lines.append(f"n{n}={NEWS[f'a{n % 6 + 1}']} Story {n}.")
         write_input(folder, lines)
         run(folder, out, cfg, progress=False)
-    assert len(read_manifest(out).parts) < runner.COMPACT_AFTER
+    assert len(read_manifest(open_output(out)).parts) < runner.COMPACT_AFTER
     assert_same_tables(out, full_run(folder, tmp_path, cfg))

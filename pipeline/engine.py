@@ -38,14 +38,19 @@ def in_order(submit: Callable, batches: Iterable[Batch], in_flight: int) -> Resu
         yield done, future.result()
 
 
+def process_batch(batch: Batch, cfg: Config) -> Tables:
+    """batch.process_batch, imported where it runs: the writing process never needs spaCy (slow to import)."""
+    from pipeline.batch import process_batch as process  # noqa: PLC0415
+
+    return process(batch, cfg)
+
+
 def run_local(batches: Iterable[Batch], cfg: Config) -> Results:
     """process_batch over BATCHES on cfg.processes spawned processes (in this process for a single batch)."""
     iterator = iter(batches)
     head = list(itertools.islice(iterator, 2))
     if not head:
         return
-    from pipeline.batch import process_batch  # noqa: PLC0415 - spaCy is slow to import; unchanged re-runs skip it
-
     if cfg.processes == 1 or len(head) < 2:
         # Starting a pool costs a model load per worker: not worth it for one batch (a small re-run).
         yield from ((b, process_batch(b, cfg)) for b in itertools.chain(head, iterator))
@@ -82,8 +87,6 @@ def dask_client(scheduler: str | None, n_workers: int):
 
 def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None) -> Results:
     """process_batch over BATCHES as Dask tasks; tables come back to this process, which writes them."""
-    from pipeline.batch import process_batch  # noqa: PLC0415
-
     with dask_client(scheduler, cfg.processes) as client:
         n_threads = sum(client.nthreads().values()) or 1
         submit = lambda batch: client.submit(process_batch, batch, cfg, pure=False)  # noqa: E731

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from rapidfuzz import fuzz
-from spacy.tokens import Doc, Token
 
 from pipeline.rows import EntityRow, MentionRow
+
+if TYPE_CHECKING:  # the writing process rebuilds the entities table without importing spaCy
+    from spacy.tokens import Doc, Token
 
 DATA = Path(__file__).resolve().parent.parent / "models" / "entities"
 LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}

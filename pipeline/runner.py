@@ -255,7 +255,7 @@ def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]
 
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:
     """The entities table rebuilt from the mentions of every live part, read one part at a time."""
-    from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: PLC0415 - spaCy is slow to import
+    from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: PLC0415 - only a run that writes needs it
 
     parts = (read_part(output_dir, "mentions", p, MENTION_COLUMNS) for p in manifest.parts)
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import spacy
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, LEMMA, LENGTH, POS, TAG
 from spacy.language import Language
@@ -123,7 +124,7 @@ def strings_of(doc: Doc, ids: np.ndarray) -> pa.Array:
     """The strings behind spaCy string/symbol ids, looked up once per distinct id."""
     distinct, positions = np.unique(ids, return_inverse=True)
     names = pa.array([doc.vocab.strings[int(i)] for i in distinct.astype(np.uint64)], pa.string())
-    return names.take(pa.array(positions.reshape(-1), pa.int32()))
+    return pc.take(names, pa.array(positions.reshape(-1), pa.int32()))
 
 
 def sentence_index_of_tokens(doc: Doc, is_space: np.ndarray) -> np.ndarray:

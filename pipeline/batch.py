@@ -12,14 +12,13 @@ from spacy.tokens import Doc
 from pipeline.articles import Article
 from pipeline.config import Config
 from pipeline.dates import extract_dates
+from pipeline.engine import Tables
 from pipeline.entities import extract_mentions
 from pipeline.parse import load_model, parse, sentence_rows, token_table
 from pipeline.quotes import extract_quotes
 from pipeline.rows import ArticleRow, ErrorRow
-from pipeline.schemas import ARTICLE_TABLES, TABLES
+from pipeline.schemas import ARTICLE_TABLES
 from pipeline.write import to_arrow
-
-Tables = dict[str, pa.Table]
 
 _MODELS: dict[tuple, Language] = {}
 VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
@@ -74,7 +73,7 @@ def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Tables:
 
 
 def concat(name: str, tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(tables) if tables else TABLES[name].row_schema.empty_table()
+    return pa.concat_tables(tables) if tables else to_arrow(name, [])
 
 
 def release_if_grown(cfg: Config, nlp: Language) -> None:

@@ -14,10 +14,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 
+import pyarrow as pa
+
 from pipeline.config import Config
 
 Batch = list
-Tables = dict  # table name -> pyarrow.Table
+Tables = dict[str, pa.Table]  # every per-article table of a batch, by name
 Results = Iterator[tuple[Batch, Tables]]
 
 

@@ -79,9 +79,7 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
     with progress_bar(progress) as bar:
         for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
             parts.add(batch, tables)
-            bar.update(len(batch))
-            bar.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
-            bar.set_postfix_str(f"{bar.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
+            bar.add(batch)
     parts.flush()
     new_entries, new_parts = parts.entries, parts.stems
 
@@ -273,6 +271,14 @@ def table_rows(output_dir: Output, name: str, manifest: Manifest) -> int:
 
 class _Progress(tqdm):
     words = 0
+
+    def add(self, batch: list) -> None:
+        """Count BATCH's items, and its words on a terminal only (splitting every text is not free)."""
+        self.update(len(batch))
+        if self.disable:
+            return
+        self.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
+        self.set_postfix_str(f"{self.words / max(self.format_dict['elapsed'], 1e-9):,.0f} words/s")
 
 
 def progress_bar(enabled: bool) -> tqdm:

@@ -176,13 +176,23 @@ def bare_pipe_times(records: list[dict], cfg) -> tuple[float, float]:
     from pipeline.batch import model_for
 
     nlp = model_for(cfg)
-    texts = [a.text_for_parser() for a in articles_of(records)]
-    list(nlp.pipe(texts[:5], batch_size=cfg.batch_size))  # warm-up
+    texts = warmed_up_texts(nlp, records, cfg)
     start, start_cpu = time.perf_counter(), time.process_time()
+    pipe_all(nlp, texts, cfg)
+    return time.perf_counter() - start, time.process_time() - start_cpu
+
+
+def warmed_up_texts(nlp, records: list[dict], cfg) -> list[str]:
+    """The parser texts of RECORDS, after a few of them went through NLP (first calls are slower)."""
+    texts = [a.text_for_parser() for a in articles_of(records)]
+    list(nlp.pipe(texts[:5], batch_size=cfg.batch_size))
+    return texts
+
+
+def pipe_all(nlp, texts: list[str], cfg) -> None:
     with nlp.memory_zone():
         for _ in nlp.pipe(texts, batch_size=cfg.batch_size):
             pass
-    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 def concurrent_bare_times(records: list[dict], cfg, processes: int) -> tuple[float, float]:
@@ -215,13 +225,10 @@ def bare_share(records: list[dict], cfg, barrier, results) -> None:
     from pipeline.parse import load_model
 
     nlp = load_model(cfg)
-    texts = [a.text_for_parser() for a in articles_of(records)]
-    list(nlp.pipe(texts[:5], batch_size=cfg.batch_size))  # warm-up
+    texts = warmed_up_texts(nlp, records, cfg)
     barrier.wait()
     start = time.time()
-    with nlp.memory_zone():
-        for _ in nlp.pipe(texts, batch_size=cfg.batch_size):
-            pass
+    pipe_all(nlp, texts, cfg)
     results.put((start, time.time()))
 
 

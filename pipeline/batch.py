@@ -1,27 +1,38 @@
-"""The unit of work: a batch of articles in, every table's rows out. Local runner and Dask both call it."""
+"""The unit of work: a batch of items in, every per-article table's rows out. Local runner and Dask both call it.
+
+An Article runs both stages: parse (the model's Doc, stored, plus the articles, sentences and tokens rows) and
+extract (mentions, dates, quotes from that Doc). A Parsed item runs extract only, on its stored Doc rebuilt in a
+blank vocabulary of its language: no model is loaded, and the extractors see the same annotations.
+"""
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 
 import pyarrow as pa
+import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
 
 from pipeline.articles import Article
 from pipeline.config import Config
 from pipeline.dates import extract_dates
-from pipeline.engine import Tables
 from pipeline.entities import extract_mentions
+from pipeline.manifest import STORED_PARSE, Parsed
 from pipeline.parse import load_model, parse, sentence_rows, token_table
 from pipeline.quotes import extract_quotes
 from pipeline.rows import ArticleRow, ErrorRow
-from pipeline.schemas import ARTICLE_TABLES
-from pipeline.write import to_arrow
+from pipeline.write import OUTPUT_TABLES, Tables, to_arrow
 
 _MODELS: dict[tuple, Language] = {}
+_VOCABS: dict[str, Vocab] = {}
 VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
+# What the stored parse keeps of a Doc: every annotation the extractors read (and the text, via ORTH and spaces).
+STORED_ATTRS = ["ORTH", "NORM", "TAG", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE", "LEMMA", "MORPH", "POS", "SENT_START"]
+BATCH_TABLES = [name for name in OUTPUT_TABLES if name != "entities"]
 
 
 def model_for(cfg: Config) -> Language:
@@ -32,24 +43,56 @@ def model_for(cfg: Config) -> Language:
     return _MODELS[key]
 
 
-def extract(doc: Doc, article: Article) -> Tables:
-    """Every per-article table for one parsed article."""
-    aid, text = article.article_id, article.text
+def parse_rows(doc: Doc, article: Article) -> Tables:
+    """The parse stage's tables for one parsed article (the stored parse aside)."""
     tokens = token_table(doc, article)
+    row = ArticleRow(article.article_id, article.source, article.published, article.title, article.url,
+                     article.text, article.content_sha256, tokens.num_rows)
+    return {"articles": to_arrow("articles", [row]), "sentences": to_arrow("sentences", sentence_rows(doc, article)),
+            "tokens": tokens}
+
+
+def extract_rows(doc: Doc, article: Article) -> Tables:
+    """The extract stage's tables for one parsed article."""
+    aid, text = article.article_id, article.text
     mentions = extract_mentions(doc, article_id=aid, text=text)
     rows = {
-        "articles": [ArticleRow(aid, article.source, article.published, article.title, article.url, text,
-                                article.content_sha256, tokens.num_rows)],
-        "sentences": sentence_rows(doc, article),
         "mentions": mentions,
         "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
                   if d.start_char >= article.header_end],
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
-    return {"tokens": tokens, **{name: to_arrow(name, table_rows) for name, table_rows in rows.items()}}
+    return {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
 
 
-def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Tables:
+def parse_stage(doc: Doc, article: Article, lang: str) -> Tables:
+    return {**parse_rows(doc, article), STORED_PARSE: stored_parse(doc, article, lang)}
+
+
+def extract(doc: Doc, article: Article) -> Tables:
+    """Every per-article table for one parsed article (the stored parse aside)."""
+    return {**parse_rows(doc, article), **extract_rows(doc, article)}
+
+
+def stored_parse(doc: Doc, article: Article, lang: str) -> pa.Table:
+    """The stored parse's row for DOC: a one-Doc DocBin whose zlib stream is stored uncompressed, so that
+    Parquet's zstd compresses it together with its neighbours (0.4x the size of separately compressed Docs)."""
+    docs = DocBin(attrs=STORED_ATTRS, store_user_data=False)
+    docs.add(doc)
+    data = zlib.compress(zlib.decompress(docs.to_bytes()), 0)
+    return pa.table({"article_id": [article.article_id], "lang": [lang], "doc": [data]},
+                    schema=OUTPUT_TABLES[STORED_PARSE].row_schema)
+
+
+def stored_doc(item: Parsed) -> Doc:
+    """ITEM's Doc rebuilt from its stored parse."""
+    vocab = _VOCABS.get(item.lang)
+    if vocab is None or len(vocab.strings) > VOCAB_STRINGS_BOUND:
+        vocab = _VOCABS[item.lang] = spacy.blank(item.lang).vocab
+    return next(DocBin().from_bytes(item.doc).get_docs(vocab))
+
+
+def process_batch(items: Sequence[Article | ErrorRow | Parsed], cfg: Config) -> Tables:
     """Every per-article table (provenance not yet filled) for ITEMS; an article that fails becomes an errors row.
 
     Arrow tables, not row objects, come back: they cross process boundaries cheaply and the writer only adds
@@ -58,18 +101,29 @@ def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Tables:
     parts: dict[str, list[pa.Table]] = defaultdict(list)
     errors = [item for item in items if isinstance(item, ErrorRow)]
     articles = [item for item in items if isinstance(item, Article)]
-    nlp = model_for(cfg)
-    for doc, article in parse(articles, nlp, cfg):
-        try:
-            tables = extract(doc, article)
-        except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
-            errors.append(ErrorRow(article.source, article.article_id, "extract", f"{type(err).__name__}: {err}"))
-            continue
-        for name, table in tables.items():
-            parts[name].append(table)
-    release_if_grown(cfg, nlp)
+    if articles:
+        nlp = model_for(cfg)
+        for doc, article in parse(articles, nlp, cfg):
+            if run_stage("parse", lambda: parse_stage(doc, article, nlp.lang), article, parts, errors):
+                run_stage("extract", lambda: extract_rows(doc, article), article, parts, errors)
+        release_if_grown(cfg, nlp)
+    for item in items:
+        if isinstance(item, Parsed):
+            run_stage("extract", lambda: extract_rows(stored_doc(item), item.article), item.article, parts, errors)
     parts["errors"].append(to_arrow("errors", errors))
-    return {name: concat(name, parts[name]) for name in ARTICLE_TABLES}
+    return {name: concat(name, parts[name]) for name in BATCH_TABLES}
+
+
+def run_stage(stage: str, tables_of, article: Article, parts: dict[str, list[pa.Table]], errors: list) -> bool:
+    """Add STAGE's tables for ARTICLE to PARTS; on failure an errors row instead (and False)."""
+    try:
+        tables = tables_of()
+    except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
+        errors.append(ErrorRow(article.source, article.article_id, stage, f"{type(err).__name__}: {err}"))
+        return False
+    for name, table in tables.items():
+        parts[name].append(table)
+    return True
 
 
 def concat(name: str, tables: list[pa.Table]) -> pa.Table:

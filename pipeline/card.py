@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from pipeline.schemas import TABLES, Table
 from pipeline.store import Output
+from pipeline.write import PARSE_TABLE, STORED_PARSE
 
 CARD_NAME = "README.md"
 # Columns that join tables, and the column each one points to.
@@ -117,7 +118,27 @@ def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: 
     lines += [f"| {name} | {', '.join(joins_of(t))} |" for name, t in TABLES.items() if joins_of(t)]
     for name, table in TABLES.items():
         lines += ["", f"## {name}", "", f"One row per {table.one_row_per}.", ""] + column_lines(table)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + stored_parse_lines()) + "\n"
+
+
+def stored_parse_lines() -> list[str]:
+    """The stored parse: not a table for analysis, but documented, since it is most of a re-run's input."""
+    return [
+        "", f"## The stored parse (`{STORED_PARSE}`)", "",
+        "The spaCy parse of every article, which the extract stage reads: after a change of the extractors or",
+        "of `models/` data, `python -m pipeline run` (or `python -m pipeline extract --output OUTPUT`) re-runs",
+        "only the extractors, without the model. Parquet (zstd) with one row per article; each Doc keeps",
+        "words, spaces, norm, lemma, tag, pos, morph, dep, head, sentence starts and the model's entity IOB and",
+        "type, and gives the extractors the same annotations as the parse itself:",
+        "",
+        "```python",
+        "import pyarrow.parquet as pq, spacy",
+        "from spacy.tokens import DocBin",
+        f'row = pq.read_table("OUTPUT/{STORED_PARSE}").to_pylist()[0]',
+        'doc = next(DocBin().from_bytes(row["doc"]).get_docs(spacy.blank(row["lang"]).vocab))',
+        "```",
+        "",
+    ] + column_lines(PARSE_TABLE)
 
 
 def write_card(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from pipeline.config import load_config
 from pipeline.engine import EngineError
-from pipeline.runner import run
+from pipeline.runner import extract, run
 from pipeline.store import OutputLocked, open_output
 
 
@@ -36,24 +36,29 @@ def count(minimum: int):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run_cmd = commands.add_parser("run", help="process an input folder into Parquet tables")
+    shared = argparse.ArgumentParser(add_help=False)  # options of both commands
+    shared.add_argument("--output", required=True,
+                        help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
+    shared.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
+    shared.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
+    shared.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
+    shared.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    run_cmd = commands.add_parser("run", parents=[shared], help="process an input folder into Parquet tables")
     run_cmd.add_argument("--input", type=Path, required=True, help="folder of *.txt and *.jsonl articles")
-    run_cmd.add_argument("--output", required=True,
-                         help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
-    run_cmd.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
     run_cmd.add_argument("--model", help="installed spaCy model package to use")
-    run_cmd.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
     run_cmd.add_argument("--batch-size", type=count(1), help="texts per nlp.pipe batch")
     run_cmd.add_argument("--full-refresh", action="store_true",
                          help="re-process every article, not only new or changed ones")
-    run_cmd.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
-    run_cmd.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    extract_cmd = commands.add_parser("extract", parents=[shared], help="re-run the extractors over the stored "
+                                      "parse of an output, reading no input and loading no model")
+    extract_cmd.add_argument("--full-refresh", action="store_true",
+                             help="re-extract every article, not only those extracted by other rules")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not args.input.is_dir():
+    if args.command == "run" and not args.input.is_dir():
         print(f"error: input folder {args.input} does not exist: give an existing folder with --input", file=sys.stderr)
         return 2
     try:
@@ -69,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         cfg = load_config(args.config).with_options(
-            model=args.model, n_process=args.n_process, batch_size=args.batch_size,
+            model=getattr(args, "model", None), n_process=args.n_process, batch_size=getattr(args, "batch_size", None),
             engine=args.engine or ("dask" if args.scheduler else None), scheduler=args.scheduler)
-        summary = run(args.input, output, cfg, full_refresh=args.full_refresh)
+        if args.command == "extract":
+            summary = extract(output, cfg, full_refresh=args.full_refresh)
+        else:
+            summary = run(args.input, output, cfg, full_refresh=args.full_refresh)
     except OutputLocked as err:
         print(f"error: {err}", file=sys.stderr)
         return 4
@@ -93,5 +101,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"{summary.articles} articles, {summary.errors} errors -> {summary.output} "
-          f"({summary.processed} processed, {summary.removed} dropped this run)")
+          f"({summary.processed} processed, {summary.extracted} re-extracted, {summary.removed} dropped this run)")
     return 0

@@ -14,12 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 
-import pyarrow as pa
-
 from pipeline.config import Config
+from pipeline.write import Tables
 
 Batch = list
-Tables = dict[str, pa.Table]  # every per-article table of a batch, by name
 Results = Iterator[tuple[Batch, Tables]]
 
 

@@ -1,5 +1,10 @@
 """Runs the stages over an input folder: read, skip what the manifest says is done, process, write, commit.
 
+Each article's entry records the version of both stages. New or changed articles, and every article after a
+new parse version (model, parse settings, reader or parse code), run both stages; after a new extract version
+(extractor code, models/ data) the rest run extract only, from the stored parse, and no model is loaded.
+`extract` does the latter for an existing output without reading any input.
+
 A run holds OUTPUT/.lock, writes new parts under pending names, rewrites the parts that held changed or
 removed articles (merging small parts when they pile up), rebuilds `entities`, then commits by replacing
 the manifest; only then are pending parts renamed in and obsolete ones deleted (see write.sync_parts).
@@ -7,16 +12,13 @@ the manifest; only then are pending parts renamed in and obsolete ones deleted (
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import itertools
-import json
 import os
 import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,108 +26,93 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline import __version__
-from pipeline.articles import Article, read_articles
+from pipeline.articles import Article, make_article, read_articles
 from pipeline.card import write_card
-from pipeline.config import MODELS_DIR, Config
-from pipeline.engine import Tables, run_engine
-from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
-                               row_keys, unchanged, write_manifest)
+from pipeline.config import Config
+from pipeline.engine import run_engine
+from pipeline.manifest import (MANIFEST_NAME, STAGES, STORED_PARSE, Entry, Manifest, Parsed, Versions, entry_for,
+                               item_key, read_manifest, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
-from pipeline.schemas import ARTICLE_TABLES
 from pipeline.store import Output, open_output
-from pipeline.write import Provenance, part_key, read_part, sync_parts, to_arrow, with_provenance, write_pending
+from pipeline.versions import current_versions, extract_version
+from pipeline.write import (Edits, PartWriter, Provenance, Tables, read_part, rewrite_parts, sync_parts, table_rows,
+                            to_arrow, with_provenance, write_empty, write_pending)
 
-# Merge parts holding fewer than half a task's articles once this many of them pile up.
-COMPACT_AFTER = 8
+ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]
+
+
+class NoOutput(ValueError):
+    """`extract` was given a folder that holds no tables."""
 
 
 @dataclass(frozen=True)
 class RunSummary:
     articles: int  # rows of the articles table after the run
     errors: int  # rows of the errors table after the run
-    processed: int  # input items parsed by this run (new or changed)
+    processed: int  # input items parsed by this run (new or changed), both stages
     removed: int  # input items whose rows this run dropped (changed or gone)
     output: str  # the output folder or URL
     run_id: str
+    extracted: int = 0  # articles re-extracted from their stored parse
+
+
+@dataclass
+class Plan:
+    """What a run does: KEPT entries stay (MOVED ones with a new source), PARSE items run both stages, the
+    articles of EXTRACT keys run extract only."""
+
+    kept: dict[str, Entry] = field(default_factory=dict)
+    moved: dict[str, str] = field(default_factory=dict)
+    parse: list[Article | ErrorRow] = field(default_factory=list)
+    extract: list[str] = field(default_factory=list)
 
 
 def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
-    """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
+    """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, running only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
     output_dir.makedirs()
     run_id = new_run_id()
     with output_dir.locked(run_id):
         versions = current_versions(cfg)
-        result = update(input_dir, output_dir, cfg, versions, run_id, full_refresh=full_refresh,
-                        progress=sys.stderr.isatty() if progress is None else progress)
-        write_card(output_dir, run_id=result.run_id, pipeline_version=versions.pipeline_version,
+        committed = finish_killed_run(output_dir)
+        previous = Manifest() if full_refresh else committed
+        plan = plan_run(read_articles(input_dir), previous, versions)
+        result = commit(output_dir, cfg, versions, run_id, committed, previous, plan, show(progress))
+        write_card(output_dir, run_id=run_id, pipeline_version=f"{versions.parse} / {versions.extract}",
                    model=versions.model, input_dir=input_dir)
         return result
 
 
-def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
-           full_refresh: bool, progress: bool) -> RunSummary:
+def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+            progress: bool | None = None) -> RunSummary:
+    """Re-run the extract stage over the tables at OUTPUT from their stored parse, reading no input and loading
+    no model: every article whose extract version is not the current one (every article with FULL_REFRESH)."""
+    output_dir = output if isinstance(output, Output) else open_output(output)
+    if not output_dir.exists(MANIFEST_NAME):
+        raise NoOutput(f"{output_dir.url} holds no tables: run `python -m pipeline run` into it first")
+    run_id = new_run_id()
+    with output_dir.locked(run_id):
+        committed = finish_killed_run(output_dir)
+        model = Counter(e.model for e in committed.entries.values()).most_common(1)
+        versions = Versions("", model[0][0] if model else "", "", extract_version())
+        plan = Plan(kept=dict(committed.entries), extract=[
+            key for key, e in committed.entries.items()
+            if e.extract_part and (full_refresh or e.extract_version != versions.extract)])
+        result = commit(output_dir, cfg, versions, run_id, committed, committed, plan, show(progress))
+        write_card(output_dir, run_id=run_id, pipeline_version=versions.extract, model=versions.model)
+        return result
+
+
+def finish_killed_run(output_dir: Output) -> Manifest:
+    """The committed manifest, after rolling a run killed after its commit forward (or dropping its pending parts)."""
     committed = read_manifest(output_dir)
-    sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run
-    previous = committed if not full_refresh and committed.versions() <= {versions} else Manifest()
-    provenance = Provenance(run_id, versions.pipeline_version, versions.model)
-
-    kept: dict[str, Entry] = {}
-    moved: dict[str, str] = {}
-    todo = changed_items(read_articles(input_dir), previous, kept, moved)
-    parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
-    with progress_bar(progress) as bar:
-        for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
-            parts.add(batch, tables)
-            bar.add(batch)
-    parts.flush()
-    new_entries, new_parts = parts.entries, parts.stems
-
-    stale = set(previous.entries) - set(kept)
-    if not new_entries and not stale and not moved and previous is committed and committed.entities_part:
-        return summary(output_dir, committed, 0, 0, run_id)  # nothing changed: nothing to write
-    manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
-    holding = {previous.entries[key].part for key in [*stale, *moved]}
-    rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_part)
-    if not manifest.parts:
-        write_empty(output_dir, f"part-{run_id}-empty", provenance)  # every table stays readable
-        manifest.parts.append(f"part-{run_id}-empty")
-    manifest.entities_part = f"part-{run_id}"
-    write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
-    write_manifest(output_dir, manifest)  # the commit point
-    sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id)
+    sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))
+    return committed
 
 
-def current_versions(cfg: Config) -> Versions:
-    """Versions the rows depend on: the pipeline's, the model's, and the settings that change output."""
-    settings = json.dumps({"model": cfg.model, "components": list(cfg.components), "max_chars": cfg.max_chars})
-    return Versions(pipeline_version(), installed_model_label(cfg), settings)
-
-
-def pipeline_version() -> str:
-    """The release plus a fingerprint of the code and of models/ data: editing a rule re-processes everything."""
-    package = Path(__file__).parent
-    files = sorted([*package.glob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:10]}"
-
-
-def installed_model_label(cfg: Config) -> str:
-    """lang_name-version of the model from its meta.json, without loading spaCy (an unchanged re-run needs neither)."""
-    spec = None if Path(cfg.model).is_dir() else importlib.util.find_spec(cfg.model)
-    path = Path(cfg.model) if spec is None else Path(spec.origin).parent
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        from pipeline.batch import model_for  # noqa: PLC0415 - spaCy is slow to import
-
-        meta = model_for(cfg).meta  # raises ModelError when the model is not installed
-    return f"{meta.get('lang', 'xx')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+def show(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
 
 
 def new_run_id() -> str:
@@ -133,19 +120,100 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def changed_items(items: Iterable[Article | ErrorRow], previous: Manifest, kept: dict[str, Entry],
-                  moved: dict[str, str]) -> Iterator[Article | ErrorRow]:
-    """Items new or changed since PREVIOUS; unchanged ones go to KEPT, and to MOVED when only their source did."""
+def plan_run(items: Iterable[Article | ErrorRow], previous: Manifest, versions: Versions) -> Plan:
+    """What to do with each input item, given what PREVIOUS recorded for it."""
+    plan = Plan()
     for item in items:
         key = item_key(item)
         old = previous.entries.get(key)
-        if key in kept or not unchanged(old, item):
-            yield item
-        elif old.source != item.source:  # e.g. a line inserted above it in its JSONL file: no re-parse needed
-            kept[key] = replace(old, source=item.source)
-            moved[key] = item.source
-        else:
-            kept[key] = old
+        if key in plan.kept or not unchanged(old, item) or not old.parse_is(versions):
+            plan.parse.append(item)
+            continue
+        if old.source != item.source:  # e.g. a line inserted above it in its JSONL file: no re-parse needed
+            old = replace(old, source=item.source)
+            plan.moved[key] = item.source
+        plan.kept[key] = old
+        if old.extract_part and old.extract_version != versions.extract:
+            plan.extract.append(key)
+    return plan
+
+
+def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, committed: Manifest,
+           previous: Manifest, plan: Plan, progress: bool) -> RunSummary:
+    """Run PLAN's work, write its parts, rewrite the parts it changes, rebuild entities, commit the manifest."""
+    provenance = {"parse": Provenance(run_id, versions.parse, versions.model),
+                  "extract": Provenance(run_id, versions.extract, versions.model)}
+    writer = PartWriter(output_dir, run_id, provenance, cfg.articles_per_part)
+    parsed_entries, extracted_entries = {}, {}
+    work = itertools.chain(batches(plan.parse, cfg.articles_per_task),
+                           batches(stored_items(output_dir, plan), cfg.articles_per_task))
+    with progress_bar(progress) as bar:
+        for batch, tables in run_engine(cfg.engine, work, cfg, cfg.scheduler):
+            if isinstance(batch[0], Parsed):
+                stems = writer.add(tables, len(batch), parsed=True)
+                extracted_entries.update(reextracted(batch, plan.kept, versions, run_id, stems["extract"]))
+            else:
+                stems = writer.add(tables, len(batch), parsed=False)
+                parsed_entries.update(both_stages(batch, tables, versions, run_id, stems))
+            bar.add(batch)
+    writer.flush()
+
+    stale = {"parse": set(previous.entries) - set(plan.kept)}  # gone, or parsed again
+    stale["extract"] = stale["parse"] | set(extracted_entries)
+    if not parsed_entries and not stale["extract"] and not plan.moved and previous is committed \
+            and committed.entities_part:
+        return summary(output_dir, committed, run_id)  # nothing changed: nothing to write
+    manifest = Manifest({**plan.kept, **parsed_entries, **extracted_entries},
+                        {stage: [*previous.parts[stage], *writer.stems(stage)] for stage in STAGES})
+    for stage in STAGES:
+        holding = {previous.entries[key].part(stage) for key in [*stale[stage], *plan.moved]}
+        rewrite_parts(output_dir, manifest, stage, Edits(stale[stage], plan.moved), holding - {""}, run_id,
+                      cfg.articles_per_part)
+        if not manifest.parts[stage]:
+            placeholder = f"part-{run_id}-{stage[0]}empty"
+            write_empty(output_dir, stage, placeholder, provenance[stage])  # every table stays readable
+            manifest.parts[stage].append(placeholder)
+    manifest.entities_part = f"part-{run_id}"
+    write_pending(output_dir, "entities", manifest.entities_part,
+                  entities_table(output_dir, manifest, provenance["extract"]))
+    write_manifest(output_dir, manifest)  # the commit point
+    sync_parts(output_dir, manifest)
+    return summary(output_dir, manifest, run_id, processed=len(parsed_entries), extracted=len(extracted_entries),
+                   removed=len(stale["parse"] - set(parsed_entries)))
+
+
+def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, stems: dict[str, str]) -> dict:
+    """Entries of a batch that ran both stages; an article whose parse failed has no extract part."""
+    parsed = set(tables[STORED_PARSE]["article_id"].to_pylist())
+    return {item_key(item): entry_for(item, versions, run_id, stems["parse"],
+                                      stems["extract"] if item.article_id in parsed else "")
+            for item in batch}
+
+
+def reextracted(batch: list[Parsed], kept: dict[str, Entry], versions: Versions, run_id: str, stem: str) -> dict:
+    """Entries of a batch re-extracted from the stored parse: their parse stays as it was."""
+    keys = [item_key(item) for item in batch]
+    return {key: replace(kept[key], extract_version=versions.extract, run_id=run_id, extract_part=stem)
+            for key in keys}
+
+
+def stored_items(output_dir: Output, plan: Plan) -> Iterator[Parsed]:
+    """The articles of PLAN.extract with their stored parse, read one parse part at a time."""
+    by_part: dict[str, set[str]] = {}
+    for key in plan.extract:
+        by_part.setdefault(plan.kept[key].parse_part, set()).add(key[2:])
+    for part, ids in sorted(by_part.items()):
+        wanted = pa.array(sorted(ids), pa.string())
+        docs = read_part(output_dir, STORED_PARSE, part)
+        docs = docs.filter(pc.is_in(docs["article_id"], value_set=wanted))
+        articles = read_part(output_dir, "articles", part, ARTICLE_COLUMNS)
+        articles = articles.filter(pc.is_in(articles["article_id"], value_set=wanted))
+        meta = {row["article_id"]: row for row in articles.to_pylist()}
+        for aid, lang, doc in zip(*(docs[c].to_pylist() for c in ("article_id", "lang", "doc")), strict=True):
+            row = meta[aid]
+            article = make_article(aid, plan.kept[f"a:{aid}"].source, row["text"],
+                                   {**row, "published": row["published"] and row["published"].isoformat()})
+            yield Parsed(article, doc, lang)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -154,119 +222,18 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def write_empty(output_dir: Output, stem: str, provenance: Provenance) -> None:
-    """An empty pending part per per-article table, so every table folder stays readable."""
-    for name in ARTICLE_TABLES:
-        write_pending(output_dir, name, stem, with_provenance(name, to_arrow(name, []), provenance))
-
-
-class PartWriter:
-    """Gathers the rows of consecutive batches (small, so workers stay balanced) into parts of SIZE items."""
-
-    def __init__(self, output_dir: Output, run_id: str, provenance: Provenance, versions: Versions, size: int):
-        self.output_dir, self.run_id, self.provenance, self.versions, self.size = (
-            output_dir, run_id, provenance, versions, size)
-        self.entries: dict[str, Entry] = {}
-        self.stems: list[str] = []
-        self.open: dict[str, list[pa.Table]] = {name: [] for name in ARTICLE_TABLES}
-        self.open_items = 0
-
-    @property
-    def stem(self) -> str:
-        return f"part-{self.run_id}-{len(self.stems):05d}"
-
-    def add(self, batch: list, tables: Tables) -> None:
-        for name in ARTICLE_TABLES:
-            self.open[name].append(tables[name])
-        self.entries.update((item_key(i), entry_for(i, self.versions, self.run_id, self.stem)) for i in batch)
-        self.open_items += len(batch)
-        if self.open_items >= self.size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.open_items:
-            return
-        for name, tables in self.open.items():
-            write_pending(self.output_dir, name, self.stem,
-                          with_provenance(name, pa.concat_tables(tables), self.provenance))
-        self.stems.append(self.stem)
-        self.open = {name: [] for name in ARTICLE_TABLES}
-        self.open_items = 0
-
-
-@dataclass(frozen=True)
-class Edits:
-    """What changes in rows kept from earlier runs: rows of STALE keys go, MOVED keys get a new source."""
-
-    stale: set[str]
-    moved: dict[str, str]
-
-    def apply(self, name: str, table: pa.Table) -> pa.Table:
-        if not table.num_rows:
-            return table
-        keys = row_keys(name, table)
-        if self.moved and "source" in table.column_names:
-            moved_keys = pa.array(list(self.moved), pa.string())
-            new_source = pc.take(pa.array(list(self.moved.values()), pa.string()),
-                                 pc.index_in(keys, value_set=moved_keys))
-            index = table.column_names.index("source")
-            table = table.set_column(index, table.schema.field(index), pc.coalesce(new_source, table["source"]))
-        if self.stale:
-            is_stale = pc.is_in(keys, value_set=pa.array(sorted(self.stale), pa.string()))
-            table = table.filter(pc.invert(pc.fill_null(is_stale, False)))
-        return table
-
-
-def rewrite_parts(output_dir: Output, manifest: Manifest, edits: Edits, holding: set[str], run_id: str,
-                  target: int) -> None:
-    """Rewrite the parts HOLDING edited items with EDITS applied; merge small parts once they pile up."""
-    sizes = Counter(e.part for e in manifest.entries.values())
-    dropped = {p for p in manifest.parts if sizes[p] == 0}  # every row in it is stale (or it is a placeholder)
-    small = [p for p in manifest.parts if p not in dropped and sizes[p] < target // 2]
-    rewrite = (holding | (set(small) if len(small) >= COMPACT_AFTER else set())) - dropped
-    replaced_by: dict[str, str] = {}
-    for index, group in enumerate(size_groups(sorted(rewrite), sizes, target)):
-        stem = f"part-{run_id}-r{index:05d}"
-        for name in ARTICLE_TABLES:
-            tables = [edits.apply(name, read_part(output_dir, name, p)) for p in group]
-            write_pending(output_dir, name, stem, pa.concat_tables(tables))
-        replaced_by.update((p, stem) for p in group)
-    for key, entry in manifest.entries.items():
-        if entry.part in replaced_by:
-            manifest.entries[key] = replace(entry, part=replaced_by[entry.part])
-    kept_parts = [p for p in manifest.parts if p not in dropped and p not in replaced_by]
-    manifest.parts = sorted({*kept_parts, *replaced_by.values()})
-
-
-def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]]:
-    """PARTS in consecutive groups of at most TARGET items (a larger part stays alone)."""
-    groups: list[list[str]] = [[]]
-    total = 0
-    for part in parts:
-        if groups[-1] and total + sizes[part] > target:
-            groups.append([])
-            total = 0
-        groups[-1].append(part)
-        total += sizes[part]
-    return [g for g in groups if g]
-
-
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:
     """The entities table rebuilt from the mentions of every live part, read one part at a time."""
     from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: PLC0415 - only a run that writes needs it
 
-    parts = (read_part(output_dir, "mentions", p, MENTION_COLUMNS) for p in manifest.parts)
+    parts = (read_part(output_dir, "mentions", p, MENTION_COLUMNS) for p in sorted(manifest.stems("mentions")))
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:
+def summary(output_dir: Output, manifest: Manifest, run_id: str, *, processed: int = 0, extracted: int = 0,
+            removed: int = 0) -> RunSummary:
     return RunSummary(table_rows(output_dir, "articles", manifest), table_rows(output_dir, "errors", manifest),
-                      processed, removed, output_dir.url, run_id)
-
-
-def table_rows(output_dir: Output, name: str, manifest: Manifest) -> int:
-    """Row count of table NAME from the part files' footers."""
-    return sum(output_dir.num_rows(part_key(name, p)) for p in manifest.stems(name))
+                      processed, removed, output_dir.url, run_id, extracted)
 
 
 class _Progress(tqdm):

@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import runner
+from pipeline import runner, versions
 from pipeline.manifest import read_manifest
 from pipeline.runner import run
 from pipeline.schemas import TABLES
 from pipeline.store import open_output
+from pipeline.write import COMPACT_AFTER
 
 NEWS = {
     "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported by the talks.",
@@ -105,10 +106,10 @@ def test_incremental_unchanged_rerun_touches_no_file(tmp_path, small_cfg):
 def test_incremental_edit_rewrites_only_the_part_holding_it(tmp_path, small_cfg):
     folder, out = write_input(tmp_path / "in", ["a1", "a2", "a3", "a4", "a5", "a6"]), tmp_path / "out"
     run(folder, out, small_cfg, progress=False)
-    parts_before = {e.article_id: e.part for e in read_manifest(open_output(out)).entries.values()}
+    parts_before = {e.article_id: (e.parse_part, e.extract_part) for e in read_manifest(open_output(out)).entries.values()}
     write_input(folder, ["a1", "a2", "a3", "a4", "a5=The probe reached orbit.", "a6"])
     summary = run(folder, out, small_cfg, progress=False)
-    parts_after = {e.article_id: e.part for e in read_manifest(open_output(out)).entries.values()}
+    parts_after = {e.article_id: (e.parse_part, e.extract_part) for e in read_manifest(open_output(out)).entries.values()}
     assert summary.processed == 1
     assert {a for a in parts_after if parts_after[a] != parts_before[a]} == {"a5", "a6"}
 
@@ -119,12 +120,13 @@ def test_incremental_version_change_reprocesses_everything(tmp_path, small_cfg, 
     run(folder, out, small_cfg, progress=False)
     cfg, full_refresh = small_cfg, change == "full_refresh"
     if change == "pipeline_version":
-        monkeypatch.setattr(runner, "__version__", "99.0")
+        monkeypatch.setattr(versions, "__version__", "99.0")
     if change == "settings":
         cfg = replace(small_cfg, max_chars=small_cfg.max_chars + 1)
     summary = run(folder, out, cfg, full_refresh=full_refresh, progress=False)
     assert summary.processed == 3
-    assert len(read_manifest(open_output(out)).parts) == 2
+    assert {stage: len(parts) for stage, parts in read_manifest(open_output(out)).parts.items()} == {
+        "parse": 2, "extract": 2}
     assert len(list((out / "articles").glob("*.parquet"))) == 2
 
 
@@ -132,9 +134,9 @@ def test_incremental_small_parts_are_compacted(tmp_path, small_cfg):
     folder, out = tmp_path / "in", tmp_path / "out"
     cfg = replace(small_cfg, articles_per_part=4)
     lines: list[str] = []
-    for n in range(runner.COMPACT_AFTER + 2):
+    for n in range(COMPACT_AFTER + 2):
         lines.append(f"n{n}={NEWS[f'a{n % 6 + 1}']} Story {n}.")
         write_input(folder, lines)
         run(folder, out, cfg, progress=False)
-    assert len(read_manifest(open_output(out)).parts) < runner.COMPACT_AFTER
+    assert all(len(parts) < COMPACT_AFTER for parts in read_manifest(open_output(out)).parts.values())
     assert_same_tables(out, full_run(folder, tmp_path, cfg))

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from filelock import FileLock
 
-from pipeline import runner
+from pipeline import runner, write
 from pipeline.cli import main
 from pipeline.engine import in_order
 from pipeline.schemas import TABLES
@@ -39,8 +39,8 @@ def test_runner_second_run_refuses_while_locked(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("step, calls", [
-    ("write_pending", 1), ("write_pending", 9), ("rewrite_parts", 1), ("entities_table", 1),
-    ("write_manifest", 1), ("sync_parts", 2),
+    ("write.write_pending", 1), ("write.write_pending", 9), ("write.write_pending", 14), ("rewrite_parts", 1),
+    ("entities_table", 1), ("write_manifest", 1), ("sync_parts", 2),
 ])
 def test_runner_killed_at_any_step_keeps_tables_and_next_run_converges(tmp_path, small_cfg, monkeypatch, step, calls):
     folder, out = tmp_path / "in", tmp_path / "out"
@@ -61,16 +61,19 @@ def test_runner_killed_at_any_step_keeps_tables_and_next_run_converges(tmp_path,
     assert_same_tables(out, full_run(folder, tmp_path, small_cfg))
 
 
-def kill_on_call(monkeypatch, name: str, calls: int) -> None:
-    original, seen = getattr(runner, name), []
+def kill_on_call(monkeypatch, step: str, calls: int) -> None:
+    """Kill the run at the CALLS-th call of STEP: a function of the runner, or write.NAME of the part writer."""
+    module, _, name = step.rpartition(".")
+    module = write if module == "write" else runner
+    original, seen = getattr(module, name), []
 
-    def step(*args, **kwargs):
+    def killing(*args, **kwargs):
         seen.append(1)
         if len(seen) == calls:
             raise Killed(name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(runner, name, step)
+    monkeypatch.setattr(module, name, killing)
 
 
 @pytest.fixture(scope="module")

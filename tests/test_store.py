@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
+from pipeline.manifest import STORED_PARSE
 from pipeline.runner import run
 from pipeline.schemas import TABLES
 from pipeline.store import FsspecOutput
@@ -69,7 +70,7 @@ def test_store_memory_run_leaves_only_committed_files(memory_seeds):
     names = {path.removeprefix(root + "/") for path in MEMORY.find(root)}
     assert {"_manifest.parquet", "README.md"} <= names
     assert not [n for n in names if n.rsplit("/", 1)[-1].startswith(".")]  # no pending part, no lock
-    assert {n.split("/")[0] for n in names if "/" in n} == set(TABLES)
+    assert {n.split("/")[0] for n in names if "/" in n} == {*TABLES, STORED_PARSE}
 
 
 def test_store_memory_unchanged_rerun_processes_nothing(memory_seeds, local_seeds, cfg):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 import spacy
@@ -56,7 +56,7 @@ def extract_rows(doc: Doc, article: Article) -> Tables:
     """The extract stage's tables for one parsed article."""
     aid, text = article.article_id, article.text
     mentions = extract_mentions(doc, article_id=aid, text=text)
-    rows = {
+    rows: dict[str, list] = {
         "mentions": mentions,
         "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
                   if d.start_char >= article.header_end],
@@ -104,20 +104,25 @@ def process_batch(items: Sequence[Article | ErrorRow | Parsed], cfg: Config) -> 
     if articles:
         nlp = model_for(cfg)
         for doc, article in parse(articles, nlp, cfg):
-            if run_stage("parse", lambda: parse_stage(doc, article, nlp.lang), article, parts, errors):
-                run_stage("extract", lambda: extract_rows(doc, article), article, parts, errors)
+            if run_stage("parse", article, parts, errors, parse_stage, doc, article, str(nlp.lang)):
+                run_stage("extract", article, parts, errors, extract_rows, doc, article)
         release_if_grown(cfg, nlp)
     for item in items:
         if isinstance(item, Parsed):
-            run_stage("extract", lambda: extract_rows(stored_doc(item), item.article), item.article, parts, errors)
+            run_stage("extract", item.article, parts, errors, extract_stored, item)
     parts["errors"].append(to_arrow("errors", errors))
     return {name: concat(name, parts[name]) for name in BATCH_TABLES}
 
 
-def run_stage(stage: str, tables_of, article: Article, parts: dict[str, list[pa.Table]], errors: list) -> bool:
-    """Add STAGE's tables for ARTICLE to PARTS; on failure an errors row instead (and False)."""
+def extract_stored(item: Parsed) -> Tables:
+    return extract_rows(stored_doc(item), item.article)
+
+
+def run_stage(stage: str, article: Article, parts: dict[str, list[pa.Table]], errors: list[ErrorRow],
+              tables_of: Callable[..., Tables], *args: object) -> bool:
+    """Add the tables_of(*ARGS) of STAGE for ARTICLE to PARTS; on failure an errors row instead (and False)."""
     try:
-        tables = tables_of()
+        tables = tables_of(*args)
     except Exception as err:  # noqa: BLE001 - one article's failure must not stop the batch
         errors.append(ErrorRow(article.source, article.article_id, stage, f"{type(err).__name__}: {err}"))
         return False

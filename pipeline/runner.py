@@ -30,13 +30,37 @@ from pipeline.articles import Article, make_article, read_articles
 from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import run_engine
-from pipeline.manifest import (MANIFEST_NAME, STAGES, STORED_PARSE, Entry, Manifest, Parsed, Versions, entry_for,
-                               item_key, read_manifest, unchanged, write_manifest)
+from pipeline.manifest import (
+    MANIFEST_NAME,
+    STAGES,
+    STORED_PARSE,
+    Entry,
+    Manifest,
+    Parsed,
+    Versions,
+    entry_for,
+    item_key,
+    read_manifest,
+    unchanged,
+    write_manifest,
+)
 from pipeline.rows import ErrorRow
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
-from pipeline.write import (Edits, PartWriter, Provenance, Tables, read_part, rewrite_parts, sync_parts, table_rows,
-                            to_arrow, with_provenance, write_empty, write_pending)
+from pipeline.write import (
+    Edits,
+    PartWriter,
+    Provenance,
+    Tables,
+    read_part,
+    rewrite_parts,
+    sync_parts,
+    table_rows,
+    to_arrow,
+    with_provenance,
+    write_empty,
+    write_pending,
+)
 
 ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]
 
@@ -126,7 +150,7 @@ def plan_run(items: Iterable[Article | ErrorRow], previous: Manifest, versions: 
     for item in items:
         key = item_key(item)
         old = previous.entries.get(key)
-        if key in plan.kept or not unchanged(old, item) or not old.parse_is(versions):
+        if key in plan.kept or old is None or not unchanged(old, item) or not old.parse_is(versions):
             plan.parse.append(item)
             continue
         if old.source != item.source:  # e.g. a line inserted above it in its JSONL file: no re-parse needed
@@ -144,20 +168,7 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
     provenance = {"parse": Provenance(run_id, versions.parse, versions.model),
                   "extract": Provenance(run_id, versions.extract, versions.model)}
     writer = PartWriter(output_dir, run_id, provenance, cfg.articles_per_part)
-    parsed_entries, extracted_entries = {}, {}
-    work = itertools.chain(batches(plan.parse, cfg.articles_per_task),
-                           batches(stored_items(output_dir, plan), cfg.articles_per_task))
-    with progress_bar(progress) as bar:
-        for batch, tables in run_engine(cfg.engine, work, cfg, cfg.scheduler):
-            if isinstance(batch[0], Parsed):
-                stems = writer.add(tables, len(batch), parsed=True)
-                extracted_entries.update(reextracted(batch, plan.kept, versions, run_id, stems["extract"]))
-            else:
-                stems = writer.add(tables, len(batch), parsed=False)
-                parsed_entries.update(both_stages(batch, tables, versions, run_id, stems))
-            bar.add(batch)
-    writer.flush()
-
+    parsed_entries, extracted_entries = process(output_dir, cfg, versions, run_id, plan, writer, progress)
     stale = {"parse": set(previous.entries) - set(plan.kept)}  # gone, or parsed again
     stale["extract"] = stale["parse"] | set(extracted_entries)
     if not parsed_entries and not stale["extract"] and not plan.moved and previous is committed \
@@ -182,6 +193,25 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
                    removed=len(stale["parse"] - set(parsed_entries)))
 
 
+def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, plan: Plan, writer: PartWriter,
+            progress: bool) -> tuple[dict[str, Entry], dict[str, Entry]]:
+    """Run both stages on PLAN's parse items, then extract on its stored articles; the entries of each."""
+    parsed_entries, extracted_entries = {}, {}
+    work = itertools.chain(batches(plan.parse, cfg.articles_per_task),
+                           batches(stored_items(output_dir, plan), cfg.articles_per_task))
+    with progress_bar(progress) as bar:
+        for batch, tables in run_engine(cfg.engine, work, cfg, cfg.scheduler):
+            if isinstance(batch[0], Parsed):
+                stems = writer.add(tables, len(batch), parsed=True)
+                extracted_entries.update(reextracted(batch, plan.kept, versions, run_id, stems["extract"]))
+            else:
+                stems = writer.add(tables, len(batch), parsed=False)
+                parsed_entries.update(both_stages(batch, tables, versions, run_id, stems))
+            bar.add(batch)
+    writer.flush()
+    return parsed_entries, extracted_entries
+
+
 def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, stems: dict[str, str]) -> dict:
     """Entries of a batch that ran both stages; an article whose parse failed has no extract part."""
     parsed = set(tables[STORED_PARSE]["article_id"].to_pylist())
@@ -192,9 +222,8 @@ def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, st
 
 def reextracted(batch: list[Parsed], kept: dict[str, Entry], versions: Versions, run_id: str, stem: str) -> dict:
     """Entries of a batch re-extracted from the stored parse: their parse stays as it was."""
-    keys = [item_key(item) for item in batch]
     return {key: replace(kept[key], extract_version=versions.extract, run_id=run_id, extract_part=stem)
-            for key in keys}
+            for key in map(item_key, batch)}
 
 
 def stored_items(output_dir: Output, plan: Plan) -> Iterator[Parsed]:

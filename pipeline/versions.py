@@ -64,7 +64,7 @@ def extract_version() -> str:
 def installed_model_label(cfg: Config) -> str:
     """lang_name-version of the model from its meta.json, without loading spaCy (an unchanged re-run needs neither)."""
     spec = None if Path(cfg.model).is_dir() else importlib.util.find_spec(cfg.model)
-    path = Path(cfg.model) if spec is None else Path(spec.origin).parent
+    path = Path(cfg.model) if spec is None or spec.origin is None else Path(spec.origin).parent
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -66,9 +66,9 @@ def pending_key(name: str, stem: str) -> str:
 
 def write_pending(output_dir: Output, name: str, stem: str, table: pa.Table) -> None:
     """Write one part of table NAME, invisible to readers until the manifest that lists it is committed."""
-    level = {"compression_level": PARSE_ZSTD_LEVEL} if name == STORED_PARSE else {}
     output_dir.write_parquet(pending_key(name, stem), table.cast(OUTPUT_TABLES[name].schema),
-                             row_group_size=ROW_GROUP_ROWS, compression="zstd", **level)
+                             row_group_size=ROW_GROUP_ROWS, compression="zstd",
+                             compression_level=PARSE_ZSTD_LEVEL if name == STORED_PARSE else None)
 
 
 def read_part(output_dir: Output, name: str, stem: str, columns: list[str] | None = None) -> pa.Table:

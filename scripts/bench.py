@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,9 @@ def main() -> None:
     print(f"settings: components={','.join(cfg.components)} batch_size={cfg.batch_size} "
           f"articles_per_task={cfg.articles_per_task} articles_per_part={cfg.articles_per_part}; work dir {work}\n")
     corpus = write_jsonl(work / "in" / "news.jsonl", sample)
+    if args.staged_only:
+        staged_reruns(records, cfg, cores, work)
+        return
 
     # The machine's speed drifts with other load: the three speed passes take turns, REPEAT times, and each
     # reports its best pass (all passes printed), as timeit does.
@@ -123,6 +127,86 @@ def main() -> None:
               TARGETS["scaling"] / cores, higher=True)
     check("unchanged re-run <= 3% of a full run", unchanged / full, TARGETS["unchanged"], higher=False)
     check("10x corpus peak RSS <= 1.2x the 1x run", rss_10[0] / rss_1[0], TARGETS["rss"], higher=False)
+    if not args.skip_staged:
+        print()
+        staged_reruns(records, cfg, cores, work)
+
+
+def staged_reruns(records: list[dict], cfg, cores: int, work: Path) -> None:
+    """Issue 16 over the whole corpus: a full run; the re-run after an extractor change (a reporting verb added
+    to models/ in a copy of the project), whose tables must equal that copy's full run; the re-run after a
+    parse-setting change; each as a share of the full run. Then the stored parse's size."""
+    words = count_words(records)
+    corpus = write_jsonl(work / "staged-in" / "news.jsonl", records).parent
+    options = ["--n-process", str(cores)]
+    print(f"stages: {len(records)} articles, {words:,} words, {cores} processes, one pass each")
+    full_out = work / "staged-full"
+    full, full_cpu = timed_run(corpus, full_out, options)
+    report("full run", full, "s", f"{words / full:,.0f} words/s; {full_cpu:.1f} CPU-s")
+    project, verb = project_with_new_verb(work / "staged-project")
+    reextracted = Path(shutil.copytree(full_out, work / "staged-reextract"))
+    reextract, reextract_cpu = timed_run(corpus, reextracted, options, project)
+    expected = work / "staged-expected"
+    timed_run(corpus, expected, options, project)
+    differing = [name for name in table_names() if not same_table(reextracted, expected, name)]
+    gained = rows(reextracted, "quotes") - rows(full_out, "quotes")
+    report(f"re-run after an extractor change ('{verb}' added)", reextract, "s",
+           f"{reextract / full:.1%} of the full run ({reextract_cpu / full_cpu:.1%} of its CPU-s); {gained} more "
+           "quotes; tables "
+           + (f"DIFFER from a full run with the new rule: {', '.join(differing)}" if differing
+              else "identical to a full run with the new rule"))
+    settings = work / "staged-settings.toml"
+    settings.write_text(as_toml(replace(cfg, max_chars=cfg.max_chars + 1)), encoding="utf-8")
+    reparsed = Path(shutil.copytree(full_out, work / "staged-reparse"))
+    reparse, reparse_cpu = timed_run(corpus, reparsed, [*options, "--config", str(settings)])
+    report("re-run after a parse-setting change (max_chars)", reparse, "s",
+           f"{reparse / full:.1%} of the full run ({reparse_cpu / full_cpu:.1%} of its CPU-s)")
+    stored, total = folder_bytes(full_out / "_parse"), folder_bytes(full_out)
+    report("stored parse per million words", stored / words * 1e6 / 2**20, "MB",
+           f"{stored / total:.1%} of the output folder ({total / 2**20:.1f} MB, {stored / 2**20:.1f} MB stored parse)")
+    check("re-run after an extractor change <= 20% of a full run", reextract / full, 0.20, higher=False)
+    check("  its tables equal a full run's with the new rule (tables differing)", len(differing), 0, higher=False)
+
+
+def project_with_new_verb(project: Path) -> tuple[Path, str]:
+    """A copy of the project (code, models/ data, settings) with one more reporting verb in models/."""
+    for part in ["pipeline", "models"]:
+        shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pipeline.toml", project)
+    path = project / "models" / "quotes" / "reporting_verbs.json"
+    verbs = json.loads(path.read_text(encoding="utf-8"))
+    verb = next(v for v in ["believe", "counter", "grumble"] if v not in verbs["speech"])
+    verbs["speech"].append(verb)
+    path.write_text(json.dumps(verbs), encoding="utf-8")
+    return project, verb
+
+
+def table_names() -> list[str]:
+    from pipeline.schemas import TABLES
+
+    return list(TABLES)
+
+
+def same_table(output: Path, expected: Path, name: str) -> bool:
+    """Table NAME equal in both outputs, provenance aside, whatever the row order."""
+    import pandas as pd
+
+    def frame(folder: Path) -> pd.DataFrame:
+        df = pd.read_parquet(folder / name).drop(columns=["run_id", "pipeline_version", "model"], errors="ignore")
+        df = df.map(lambda v: tuple(v) if not isinstance(v, str) and hasattr(v, "__len__") else v)
+        return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+    return frame(output).equals(frame(expected))
+
+
+def rows(output: Path, name: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(output / name, columns=["article_id"]).num_rows
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def parse_args() -> argparse.Namespace:
@@ -134,6 +218,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=0, help="processes for the all-cores runs (0 = all)")
     parser.add_argument("--repeat", type=int, default=3, help="passes of each speed measurement (best reported)")
     parser.add_argument("--skip-dask", action="store_true", help="leave out the Dask run")
+    parser.add_argument("--skip-staged", action="store_true", help="leave out the stage re-runs over the whole corpus")
+    parser.add_argument("--staged-only", action="store_true", help="only the stage re-runs over the whole corpus")
     parser.add_argument("--workdir", help="where inputs and outputs go (default: a new temporary folder)")
     return parser.parse_args()
 
@@ -274,10 +360,10 @@ def pipeline_command(input_dir: Path, output_dir: Path, options: list[str]) -> l
             *options]
 
 
-def timed_run(input_dir: Path, output_dir: Path, options: list[str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (all its processes) of one pipeline run in its own process."""
+def timed_run(input_dir: Path, output_dir: Path, options: list[str], project: Path = ROOT) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all its processes) of one pipeline run of PROJECT in its own process."""
     start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(pipeline_command(input_dir, output_dir, options), cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(pipeline_command(input_dir, output_dir, options), cwd=project, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:

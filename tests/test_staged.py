@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
+from test_incremental import assert_same_tables, table_frame, write_input
+from test_runner import Killed, kill_on_call
 
 from pipeline import batch, config, versions
 from pipeline.cli import main
 from pipeline.manifest import read_manifest
 from pipeline.runner import extract, run
 from pipeline.store import open_output
-
-from conftest import ROOT
-from test_incremental import assert_same_tables, table_frame, write_input
-from test_runner import Killed, kill_on_call
 
 SAMPLE = ROOT / "tests" / "data" / "wikinews_sample.jsonl"  # 16 Wikinews articles, CC BY 2.5
 VERBS = "quotes/reporting_verbs.json"
@@ -184,7 +183,7 @@ def test_staged_kill_9_during_a_reextract_converges(sample, staged_cfg, tmp_path
     work = copy_of(out, tmp_path)
     argv = ["extract", "--output", str(work), "--n-process", "1", "--full-refresh"]
     script = KILLER.format(target=target, name=name, calls=calls, argv=argv)
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == -9, done.stderr
     after_commit = name == "move"
     assert len(table_frame(work, "articles")) == 17
@@ -214,14 +213,14 @@ def test_staged_extractor_edit_in_a_project_copy_reextracts_without_loading_the_
                   "spacy.load = refuse\n"
                   "from pipeline.cli import main\n"
                   f"sys.exit(main({['run', '--input', str(folder), '--output', str(work), '--n-process', '1']!r}))")
-    done = subprocess.run([sys.executable, "-c", no_loading], cwd=project, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", no_loading], cwd=project, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "0 processed, 17 re-extracted" in done.stdout
     cues = set(table_frame(work, "quotes")["cue"])
     assert NEW_VERB[verb] in cues and NEW_VERB[verb] not in set(table_frame(out, "quotes")["cue"])
     expected = tmp_path / "expected"
     full = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(folder), "--output", str(expected),
-                           "--n-process", "1"], cwd=project, capture_output=True, text=True)
+                           "--n-process", "1"], cwd=project, capture_output=True, text=True, check=False)
     assert full.returncode == 0, full.stderr
     assert_same_tables(work, expected)
 
@@ -251,3 +250,26 @@ def test_staged_extract_command_without_tables_is_one_line(tmp_path, capsys):
     assert main(["extract", "--output", str(tmp_path / "nothing")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "holds no tables" in err
+
+
+@pytest.mark.parametrize("path, stage", [
+    ("pipeline/dates.py", "extract"), ("pipeline/dates/rules.py", "extract"), ("pipeline/quotes/__init__.py", "extract"),
+    ("pipeline/entities.py", "extract"), ("models/quotes/marks.json", "extract"), ("models/dates/new/list.txt", "extract"),
+    ("pipeline/parse.py", "parse"), ("pipeline/articles.py", "parse"), ("pipeline/readers/html.py", "parse"),
+    ("pipeline/new_module.py", "parse"), ("models/model.lock", "parse"),
+])
+def test_staged_every_file_belongs_to_one_stage_by_its_path(tmp_path, path, stage):
+    for name in ["pipeline/__init__.py", "models/model.lock", path]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    files = versions.stage_files(tmp_path / "pipeline", tmp_path / "models")
+    assert [stage for stage, names in files.items() if path in dict(names)] == [stage]
+    assert sum(len(names) for names in files.values()) == len({"pipeline/__init__.py", "models/model.lock", path})
+
+
+def test_staged_fingerprints_cover_this_project():
+    files = versions.stage_files(versions.PACKAGE, config.MODELS_DIR)
+    covered = {name for names in files.values() for name, _ in names}
+    assert {f"pipeline/{p.relative_to(versions.PACKAGE).as_posix()}" for p in versions.PACKAGE.rglob("*.py")} <= covered
+    assert "pipeline/quotes.py" in dict(files["extract"]) or "pipeline/quotes/__init__.py" in dict(files["extract"])
+    assert "pipeline/batch.py" in dict(files["parse"])

@@ -188,6 +188,8 @@ def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: 
         "",
         "Character offsets (`start_char`, `end_char`, `speaker_start_char`, `speaker_end_char`) index",
         "`articles.text` as a Python string, end exclusive: `text[start_char:end_char]` is the span's text.",
+        "`mentions`, `dates` and `quotes` join `sentences` on `(article_id, sentence_index)`.",
+        "`_summary.json` beside this card is the last run's summary (rows, errors by stage and reason, timing).",
         "",
         "## Tables",
         "",

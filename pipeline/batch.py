@@ -7,10 +7,12 @@ blank vocabulary of its language: no model is loaded, and the extractors see the
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import spacy
 from spacy.language import Language
@@ -33,6 +35,7 @@ VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,00
 # What the stored parse keeps of a Doc: every annotation the extractors read (and the text, via ORTH and spaces).
 STORED_ATTRS = ["ORTH", "NORM", "TAG", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE", "LEMMA", "MORPH", "POS", "SENT_START"]
 BATCH_TABLES = [name for name in OUTPUT_TABLES if name != "entities"]
+SENTENCE_LINKED = ("mentions", "dates", "quotes")  # tables whose rows get the sentence_index of their start
 
 
 def model_for(cfg: Config) -> Language:
@@ -62,7 +65,30 @@ def extract_rows(doc: Doc, article: Article) -> Tables:
                   if d.start_char >= article.header_end],
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
-    return {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
+    tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
+    sentence_starts = np.array([s.start_char for s in sentence_rows(doc, article)], np.int64)
+    for name in SENTENCE_LINKED:
+        tables[name] = with_sentence_index(tables[name], sentence_starts)
+    tables["quotes"] = with_quote_ids(tables["quotes"])
+    return tables
+
+
+def with_sentence_index(table: pa.Table, sentence_starts: np.ndarray) -> pa.Table:
+    """TABLE with `sentence_index` set to the sentence holding each row's start_char (starts sorted)."""
+    index = np.searchsorted(sentence_starts, table["start_char"].to_numpy(), side="right") - 1
+    return set_column(table, "sentence_index", pa.array(np.maximum(index, 0), pa.int32()))
+
+
+def with_quote_ids(quotes: pa.Table) -> pa.Table:
+    """QUOTES with `quote_id`: a hash of the article id and the quote's offsets."""
+    spans = zip(quotes["article_id"].to_pylist(), quotes["start_char"].to_pylist(), quotes["end_char"].to_pylist())
+    ids = [hashlib.sha1(f"{a}|{start}|{end}".encode()).hexdigest()[:16] for a, start, end in spans]
+    return set_column(quotes, "quote_id", pa.array(ids, pa.string()))
+
+
+def set_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    position = table.schema.get_field_index(name)
+    return table.set_column(position, table.schema.field(position), values)
 
 
 def parse_stage(doc: Doc, article: Article, lang: str) -> Tables:

@@ -13,12 +13,18 @@ the manifest; only then are pending parts renamed in and obsolete ones deleted (
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import re
+import signal
 import sys
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,38 +36,16 @@ from pipeline.articles import Article, make_article, read_articles
 from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import run_engine
-from pipeline.manifest import (
-    MANIFEST_NAME,
-    STAGES,
-    STORED_PARSE,
-    Entry,
-    Manifest,
-    Parsed,
-    Versions,
-    entry_for,
-    item_key,
-    read_manifest,
-    unchanged,
-    write_manifest,
-)
+from pipeline.manifest import (MANIFEST_NAME, STAGES, STORED_PARSE, Entry, Manifest, Parsed, Versions, entry_for,
+                               item_key, read_manifest, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
+from pipeline.schemas import TABLES
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
-from pipeline.write import (
-    Edits,
-    PartWriter,
-    Provenance,
-    Tables,
-    read_part,
-    rewrite_parts,
-    sync_parts,
-    table_rows,
-    to_arrow,
-    with_provenance,
-    write_empty,
-    write_pending,
-)
+from pipeline.write import (Edits, PartWriter, Provenance, Tables, part_key, read_part, rewrite_parts, sync_parts,
+                            table_rows, to_arrow, with_provenance, write_empty, write_pending)
 
+SUMMARY_NAME = "_summary.json"  # at the output root; `_` names are skipped by Parquet readers
 ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]
 
 
@@ -78,6 +62,19 @@ class RunSummary:
     output: str  # the output folder or URL
     run_id: str
     extracted: int = 0  # articles re-extracted from their stored parse
+    rows: dict[str, int] = field(default_factory=dict)  # rows per table after the run
+    errors_by_stage: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> reason -> rows
+    without_published: int = 0  # articles whose publication date is unknown
+    skipped_files: list[str] = field(default_factory=list)  # input files of unknown kinds, not read
+    words: int = 0  # words of the articles parsed by this run
+    elapsed_s: float = 0.0
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.elapsed_s if self.elapsed_s else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "words_per_s": round(self.words_per_s, 1)}, indent=2)
 
 
 @dataclass
@@ -97,6 +94,7 @@ def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, ful
     output_dir = output if isinstance(output, Output) else open_output(output)
     output_dir.makedirs()
     run_id = new_run_id()
+    started = time.monotonic()
     with output_dir.locked(run_id):
         versions = current_versions(cfg)
         committed = finish_killed_run(output_dir)
@@ -104,8 +102,8 @@ def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, ful
         plan = plan_run(read_articles(input_dir), previous, versions)
         result = commit(output_dir, cfg, versions, run_id, committed, previous, plan, show(progress))
         write_card(output_dir, run_id=run_id, pipeline_version=f"{versions.parse} / {versions.extract}",
-                   model=versions.model, input_dir=input_dir)
-        return result
+                   model=versions.model, input_dir=input_dir, cfg=cfg)
+        return finished(output_dir, result, started)
 
 
 def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
@@ -116,6 +114,7 @@ def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bo
     if not output_dir.exists(MANIFEST_NAME):
         raise NoOutput(f"{output_dir.url} holds no tables: run `python -m pipeline run` into it first")
     run_id = new_run_id()
+    started = time.monotonic()
     with output_dir.locked(run_id):
         committed = finish_killed_run(output_dir)
         model = Counter(e.model for e in committed.entries.values()).most_common(1)
@@ -124,8 +123,15 @@ def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bo
             key for key, e in committed.entries.items()
             if e.extract_part and (full_refresh or e.extract_version != versions.extract)])
         result = commit(output_dir, cfg, versions, run_id, committed, committed, plan, show(progress))
-        write_card(output_dir, run_id=run_id, pipeline_version=versions.extract, model=versions.model)
-        return result
+        write_card(output_dir, run_id=run_id, pipeline_version=versions.extract, model=versions.model, cfg=cfg)
+        return finished(output_dir, result, started)
+
+
+def finished(output_dir: Output, result: RunSummary, started: float) -> RunSummary:
+    """RESULT with its time, also written as OUTPUT/_summary.json."""
+    result = replace(result, elapsed_s=round(time.monotonic() - started, 3))
+    output_dir.write_bytes(SUMMARY_NAME, result.to_json().encode("utf-8"))
+    return result
 
 
 def finish_killed_run(output_dir: Output) -> Manifest:
@@ -168,7 +174,7 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
     provenance = {"parse": Provenance(run_id, versions.parse, versions.model),
                   "extract": Provenance(run_id, versions.extract, versions.model)}
     writer = PartWriter(output_dir, run_id, provenance, cfg.articles_per_part)
-    parsed_entries, extracted_entries = process(output_dir, cfg, versions, run_id, plan, writer, progress)
+    parsed_entries, extracted_entries, words = process(output_dir, cfg, versions, run_id, plan, writer, progress)
     stale = {"parse": set(previous.entries) - set(plan.kept)}  # gone, or parsed again
     stale["extract"] = stale["parse"] | set(extracted_entries)
     if not parsed_entries and not stale["extract"] and not plan.moved and previous is committed \
@@ -187,15 +193,33 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
     manifest.entities_part = f"part-{run_id}"
     write_pending(output_dir, "entities", manifest.entities_part,
                   entities_table(output_dir, manifest, provenance["extract"]))
-    write_manifest(output_dir, manifest)  # the commit point
-    sync_parts(output_dir, manifest)
+    with interrupts_deferred():  # the commit and the renames it promises finish together
+        write_manifest(output_dir, manifest)  # the commit point
+        sync_parts(output_dir, manifest)
     return summary(output_dir, manifest, run_id, processed=len(parsed_entries), extracted=len(extracted_entries),
-                   removed=len(stale["parse"] - set(parsed_entries)))
+                   removed=len(stale["parse"] - set(parsed_entries)), words=words)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) during the block takes effect when it ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (and receives SIGINT)
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, plan: Plan, writer: PartWriter,
-            progress: bool) -> tuple[dict[str, Entry], dict[str, Entry]]:
-    """Run both stages on PLAN's parse items, then extract on its stored articles; the entries of each."""
+            progress: bool) -> tuple[dict[str, Entry], dict[str, Entry], int]:
+    """Run both stages on PLAN's parse items, then extract on its stored articles; the entries of each, and
+    the words parsed."""
     parsed_entries, extracted_entries = {}, {}
     work = itertools.chain(batches(plan.parse, cfg.articles_per_task),
                            batches(stored_items(output_dir, plan), cfg.articles_per_task))
@@ -209,7 +233,7 @@ def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, pl
                 parsed_entries.update(both_stages(batch, tables, versions, run_id, stems))
             bar.add(batch)
     writer.flush()
-    return parsed_entries, extracted_entries
+    return parsed_entries, extracted_entries, bar.words
 
 
 def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, stems: dict[str, str]) -> dict:
@@ -260,21 +284,41 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
 
 
 def summary(output_dir: Output, manifest: Manifest, run_id: str, *, processed: int = 0, extracted: int = 0,
-            removed: int = 0) -> RunSummary:
-    return RunSummary(table_rows(output_dir, "articles", manifest), table_rows(output_dir, "errors", manifest),
-                      processed, removed, output_dir.url, run_id, extracted)
+            removed: int = 0, words: int = 0) -> RunSummary:
+    rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
+    return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, extracted,
+                      rows=rows, errors_by_stage=errors_by_stage(output_dir, manifest),
+                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words)
+
+
+def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:
+    """Rows of the errors table by stage and reason (the message up to its first colon, numbers as N)."""
+    counts: dict[str, Counter] = {}
+    for part in sorted(manifest.stems("errors")):
+        table = output_dir.read_parquet(part_key("errors", part), ["stage", "error"])
+        for stage, error in zip(table["stage"].to_pylist(), table["error"].to_pylist()):
+            counts.setdefault(stage, Counter())[error_reason(error)] += 1
+    return {stage: dict(c.most_common()) for stage, c in sorted(counts.items())}
+
+
+def error_reason(error: str) -> str:
+    return re.sub(r"\d[\d,.]*", "N", error.split(": ", 1)[0])[:100]
+
+
+def null_count(output_dir: Output, manifest: Manifest, name: str, column: str) -> int:
+    return sum(output_dir.read_parquet(part_key(name, p), [column])[column].null_count
+               for p in manifest.stems(name))
 
 
 class _Progress(tqdm):
     words = 0
 
     def add(self, batch: list) -> None:
-        """Count BATCH's items, and its words on a terminal only (splitting every text is not free)."""
+        """Count BATCH's items and words parsed (for the summary: the split costs about 1% of the parse)."""
         self.update(len(batch))
-        if self.disable:
-            return
         self.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
-        self.set_postfix_str(f"{self.words / max(self.format_dict['elapsed'], 1e-9):,.0f} words/s")
+        if not self.disable:
+            self.set_postfix_str(f"{self.words / max(self.format_dict['elapsed'], 1e-9):,.0f} words/s")
 
 
 def progress_bar(enabled: bool) -> tqdm:

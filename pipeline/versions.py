@@ -12,7 +12,6 @@ one that is not an extractor re-runs both stages when it changes, the safe side.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
@@ -63,11 +62,8 @@ def extract_version() -> str:
 
 def installed_model_label(cfg: Config) -> str:
     """lang_name-version of the model from its meta.json, without loading spaCy (an unchanged re-run needs neither)."""
-    spec = None if Path(cfg.model).is_dir() else importlib.util.find_spec(cfg.model)
-    path = Path(cfg.model) if spec is None or spec.origin is None else Path(spec.origin).parent
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    meta = config.model_meta(cfg)
+    if meta is None:
         from pipeline.batch import model_for  # noqa: PLC0415 - spaCy is slow to import
 
         meta = model_for(cfg).meta  # raises ModelError when the model is not installed

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT
-from test_incremental import assert_same_tables, table_frame, write_input
-from test_runner import Killed, kill_on_call
 
 from pipeline import batch, config, versions
 from pipeline.cli import main
 from pipeline.manifest import read_manifest
 from pipeline.runner import extract, run
 from pipeline.store import open_output
+
+from conftest import ROOT
+from test_incremental import assert_same_tables, table_frame, write_input
+from test_runner import Killed, kill_on_call
 
 SAMPLE = ROOT / "tests" / "data" / "wikinews_sample.jsonl"  # 16 Wikinews articles, CC BY 2.5
 VERBS = "quotes/reporting_verbs.json"

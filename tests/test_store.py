@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.manifest import STORED_PARSE
-from pipeline.runner import run
+from pipeline.runner import extract, run
 from pipeline.schemas import TABLES
 from pipeline.store import FsspecOutput
 
@@ -136,3 +136,10 @@ def test_store_unusable_url_is_one_line(url, status, words, capsys):
     assert main(["run", "--input", str(SEEDS), "--output", url]) == status
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_store_memory_reextract_reads_the_stored_parse_from_the_store(memory_url, local_seeds, cfg):
+    run(SEEDS, memory_url, cfg, progress=False)
+    summary = extract(memory_url, cfg, full_refresh=True)
+    assert (summary.processed, summary.extracted) == (0, 2)
+    assert_same_tables(memory_url, local_seeds)

@@ -33,12 +33,11 @@ MODS: dict[str, str] = LEX["mod"]
 APPROX: dict[str, str] = LEX["approx"]
 RELATIVE: dict[str, int] = LEX["relative"]
 FUTURE_CUES = set(LEX["future_cue"])
-FUTURE_NEEDS_TO = {"going", "scheduled", "expected", "due", "plans", "planned", "plan", "set", "intends", "aims",
-                   "hopes", "slated", "pencilled", "penciled"}
+FUTURE_NEEDS_TO = set(LEX["future_needs_to"])
 PAST_CUES = set(LEX["past_cue"])
 PRESENT_CUES = set(LEX["present_cue"])
 MONTH_CONTEXT = set(LEX["month_context"])
-FALL_CONTEXT = re.compile(r"\b(?:in|during|until|since|by|this|last|next|over|through)\s+(?:the\s+)?$", re.I)
+FALL_CONTEXT = re.compile(rf"\b(?:{'|'.join(LEX['fall_context'])})\s+(?:the\s+)?$", re.I)
 # A capitalised word right before a number makes it part of a name ("Russell 2000", "Long March 3"), unless the
 # word is one that starts a date phrase or a sentence ("In 2008", "Since May 5").
 NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
@@ -46,7 +45,7 @@ NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 MID_SENTENCE = re.compile(r"[\w,;]\s+$")
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
-TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+TENS = set(LEX["tens"])
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 2)}
 
 
@@ -63,6 +62,7 @@ def unit_alternation() -> str:
     return alternation(forms)
 
 
+ZONE = rf"(?-i:{alternation(z.upper() for z in LEX['timezone'] if z != 'local time')})|local\s+time"
 SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
 NUMBER = (rf"\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
           rf"|{SIMPLE_NUMBER}")
@@ -82,12 +82,14 @@ CLASSES = {
     "deictic": alternation(LEX["deictic_day"]),
     "reference": alternation(LEX["reference"]),
     "set": alternation(LEX["set"]),
-    "holiday": rf"(?-i:{alternation(w.title().replace('S ', 's ') for w in LEX['holiday'])})",
+    "holiday": rf"(?-i:{alternation(w.title().replace('S ', 's ') for w in LEX['holiday'])})".replace("'", "['’]"),
     "ordinal": alternation(LEX["ordinal"]),
-    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:[:.](?P<minute>[0-5]\d))?\s*(?:(?P<ampm>[ap])\.?m\.?(?!\w)"
-              r"(?:\s+\(?(?P<tz>UTC|GMT|EST|EDT|PST|PDT|CET|BST)(?:\s*[+-]\s*\d+)?\)?)?"
-              r"|\s*\(?(?P<tz2>UTC|GMT|EST|EDT|PST|PDT|CET|BST)\)?)"
+    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<minute>[0-5]\d))?"
+              r"(?:\s*(?P<ampm>[ap])\.?m\.?(?!\w)|\s+(?P<oclock>o'clock))?"
+              rf"(?:\s*(?:\(\s*(?P<tzp>{ZONE})(?:\s*(?P<offp>[+-]\s*\d\d?))?\s*\)|(?P<tz>{ZONE})(?:\s*(?P<off>[+-]\s*\d\d?))?))?"
+              rf"(?:\s+in\s+the\s+(?P<inpart>morning|afternoon|evening|night))?"
               r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"),
+    "named": alternation(LEX["named_time"]),
 }
 CLASSES["mod_prefix"] = r"(?:(?P<modword>early|mid|late|earlier|later)(?:\s+|-))?"
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -135,8 +137,8 @@ RULES = load_rules(MODELS / "rules.tsv")
 def anchor_words() -> dict[str, set[str]]:
     """Lowercase word -> anchor classes it belongs to; a phrase is anchored by its last word."""
     classes = {"unit": list(UNITS) + ["centuries"] + [u + "s" for u in UNITS], "half": ["half"],
-               "dayword": list(LEX["deictic_day"]) + list(LEX["part_of_day"]), "reference": LEX["reference"],
-               "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": WEEKDAYS,
+               "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"], *(p + "s" for p in LEX["part_of_day"])], "reference": LEX["reference"],
+               "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
                "holiday": LEX["holiday"]}
     out: dict[str, set[str]] = {}
     for name, words in classes.items():
@@ -150,8 +152,8 @@ CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
 WORD = re.compile(r"\w+")
 WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
 TENSE_REACH = 12  # tokens either side searched for a tense cue
-ANAPHORIC = {"following", "previous", "preceding", "prior"}
-PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|within|in|throughout|through)\s+$", re.IGNORECASE)
+ANAPHORIC = set(LEX["anaphoric"])
+PERIOD_BEFORE = re.compile(rf"\b(?:{'|'.join(LEX['period_before'])})\s+$", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
                     "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}
@@ -469,10 +471,42 @@ def season(g: dict, ctx: Context) -> Timex | None:
                  anchored=not g.get("year") and y is not None)
 
 
-def holiday(g: dict, ctx: Context) -> Timex:
-    md = LEX["holiday"][" ".join(g["holiday"].lower().split()).replace("’", "'")]
-    y = g.get("year") or relyear(None, ctx)
-    return Timex("DATE", f"{y}-{md}" if y else f"XXXX-{md}", "day", anchored=not g.get("year") and y is not None)
+def holiday(g: dict, ctx: Context) -> Timex | None:
+    rule = LEX["holiday"][" ".join(g["holiday"].lower().split()).replace("’", "'")]
+    y = int(g["year"]) if g.get("year") else relyear(None, ctx)
+    if y is None:
+        return Timex("DATE", f"XXXX-{rule}" if re.fullmatch(r"\d\d-\d\d", rule) else None, "day")
+    d = holiday_date(rule, y)
+    return Timex("DATE", d.isoformat(), "day", anchored=not g.get("year")) if d else None
+
+
+def holiday_date(rule: str, y: int) -> date | None:
+    """The day a holiday RULE of lexicon.json (see its about_holiday) falls on in year Y."""
+    if rule.startswith("E"):
+        return easter(y) + timedelta(days=int(rule[1:]))
+    parts = rule.split("-")
+    if len(parts) == 2:
+        return safe_date(y, int(parts[0]), int(parts[1]))
+    m, wd, nth = int(parts[0]), int(parts[1]), parts[2]
+    if nth == "L":
+        last = date(y, m, monthrange(y, m)[1])
+        return last - timedelta(days=(last.isoweekday() - wd) % 7)
+    first = date(y, m, 1)
+    return first + timedelta(days=(wd - first.isoweekday()) % 7 + 7 * (int(nth) - 1))
+
+
+def easter(y: int) -> date:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(y, month, day + 1)
 
 
 def deictic(g: dict, ctx: Context) -> Timex | None:
@@ -627,32 +661,52 @@ def set_(g: dict, ctx: Context) -> Timex | None:
     return Timex("SET", duration_value("1", unit), UNITS[unit][1])
 
 
-def clock_value(g: dict) -> str | None:
+PART_PM = {"afternoon": True, "evening": True, "morning": False}
+CLOCK_PREPOSITIONS = {"at", "by", "until", "till", "from", "around", "about", "before", "after", "since"}
+
+
+def clock_value(g: dict, ctx: Context) -> str | None:
+    """'THH:MM' (with 'Z' for UTC) of a clock time that says it is one: a.m./p.m., a zone, o'clock, 'in the
+    morning', or hours:minutes after a preposition of time ('at 14:30'); else None ('3.5 points')."""
     hour = int(g.get("hour") or g.get("hour2"))
     minute = g.get("minute") or g.get("minute2")
     ampm = (g.get("ampm") or "").lower()
-    tz = g.get("tz") or g.get("tz2") or g.get("tz3")
-    if not ampm and not tz:
+    tz = (g.get("tz") or g.get("tzp") or g.get("tz3") or "").lower()
+    part = (g.get("inpart") or "").lower()
+    twelve_hour = ampm or part or g.get("oclock")
+    at_clock = g.get("sep") == ":" and (ctx.previous_word() in CLOCK_PREPOSITIONS or g.get("weekday") or g.get("deictic"))
+    if not (twelve_hour or tz or at_clock or g.get("hour2")):
         return None
-    if ampm and not 1 <= hour <= 12:
+    if twelve_hour and not 1 <= hour <= 12:
         return None
-    hour = hour % 12 + (12 if ampm == "p" else 0) if ampm else hour
-    zone = "Z" if tz and tz.upper() in ("UTC", "GMT") else ""
-    return f"T{hour:02d}:{int(minute or 0):02d}{zone}"
+    if ampm:
+        hour = hour % 12 + (12 if ampm == "p" else 0)
+    elif part and hour < 12 and (PART_PM.get(part) or (part == "night" and hour >= 6)):
+        hour += 12
+    utc = LEX["timezone"].get(" ".join(tz.split())) == "Z"
+    offset = int(re.sub(r"\s", "", g.get("off") or g.get("offp") or "0"))
+    if utc and 0 <= hour - offset < 24:
+        hour -= offset  # "6:40 p.m. (GMT +8)" is 10:40 UTC
+    elif utc and offset:
+        utc = False
+    return f"T{hour:02d}:{int(minute or 0):02d}{'Z' if utc else ''}"
 
 
 def clock(g: dict, ctx: Context) -> Timex | None:
-    t = clock_value(g)
+    t = clock_value(g, ctx) if not g.get("named") else "T" + LEX["named_time"][g["named"].lower()]
     if t is None:
         return None
     day = day_of(g, ctx)
-    own_day = bool(g.get("weekday") or g.get("deictic"))
-    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None,
+    own_day = bool(g.get("weekday") or g.get("deictic") or g.get("month"))
+    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None and not g.get("year"),
                  anaphor=None if own_day else ("clock", 0))
 
 
 def day_of(g: dict, ctx: Context) -> str | None:
-    """The day a time of day belongs to: a weekday or deictic word in the match, else the DCT."""
+    """The day a time of day belongs to: a date, weekday or deictic word in the match, else the DCT."""
+    if g.get("month"):
+        got = full(g, ctx) if g.get("year") else month_day(g, ctx)
+        return got.value if got else None
     if ctx.dct is None:
         return None
     if g.get("weekday"):
@@ -665,14 +719,25 @@ def day_of(g: dict, ctx: Context) -> str | None:
 def daypart(g: dict, ctx: Context) -> Timex | None:
     rel = (g.get("rel") or "").lower()
     part = LEX["part_of_day"].get((g.get("part") or rel).lower())
-    if part is None or rel in ("early", "late"):
+    mod = mod_of(g.get("modword"))
+    if part is None:
         return None
+    if g.get("every"):
+        return Timex("SET", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}", "part_of_day")
     if ctx.dct is None:
         return Timex("TIME", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}" if g.get("weekday") else None,
-                     "part_of_day")
+                     "part_of_day", mod)
     day = ctx.dct - timedelta(days=1) if rel == "last" else None
     value = day.isoformat() if day else day_of(g, ctx)
-    return Timex("TIME", f"{value}T{part}", "part_of_day", anchored=True)
+    return Timex("TIME", f"{value}T{part}", "part_of_day", mod, anchored=True,
+                 anaphor=None if (g.get("weekday") or g.get("deictic") or rel) else ("clock", 0))
+
+
+def set_day(g: dict, ctx: Context) -> Timex | None:
+    """'every Monday', 'Tuesdays' (XXXX-WXX-1), 'each July' (XXXX-07): a weekday or month that recurs."""
+    if g.get("monthname"):
+        return Timex("SET", f"XXXX-{MONTHS[g['monthname'].lower()]:02d}", "month")
+    return Timex("SET", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}", "day")
 
 
 def weekend(g: dict, ctx: Context) -> Timex:
@@ -696,7 +761,7 @@ NORMALISERS = {
     "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
     "rel_month": rel_month, "weekday": weekday, "ago": ago, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
-    "day_clock": clock, "daypart": daypart, "weekend": weekend, "the_day": the_day,
+    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -41,6 +42,8 @@ FALL_CONTEXT = re.compile(rf"\b(?:{'|'.join(LEX['fall_context'])})\s+(?:the\s+)?
 # A capitalised word right before a number makes it part of a name ("Russell 2000", "Long March 3"), unless the
 # word is one that starts a date phrase or a sentence ("In 2008", "Since May 5").
 NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
+CATALOGUE_AFTER = re.compile(r"\s*[A-Z]{1,3}\d")
+YEAR_PREPOSITIONS = set(LEX["leading_words"]) | {"fiscal", "year", "the", "late", "early", "mid"}
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 MID_SENTENCE = re.compile(r"[\w,;]\s+$")
@@ -63,6 +66,9 @@ def unit_alternation() -> str:
 
 
 ZONE = rf"(?-i:{alternation(z.upper() for z in LEX['timezone'] if z != 'local time')})|local\s+time"
+UNITS_WORDS = "one|two|three|four|five|six|seven|eight|nine"
+SPELLED_YEAR = (rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?|ten|eleven|twelve"
+                rf"|(?:thir|four|fif|six|seven|eigh|nine)teen)|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?")
 SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
 NUMBER = (rf"\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
           rf"|{SIMPLE_NUMBER}")
@@ -71,7 +77,7 @@ CLASSES = {
     "monthname": rf"(?-i:{alternation(w.capitalize() for w in MONTHS if len(w) > 3 or w == 'may')})",
     "weekday": rf"(?-i:{alternation(w.capitalize() for w in WEEKDAYS if len(w) > 4)})",
     "day": r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)",
-    "year": r"(?<![\d$£€.,])(?:1[6-9]|20)\d\d(?![\d,.]\d)",
+    "year": rf"(?<![\d$£€.,/#])(?:1[6-9]|20)\d\d(?![\d,.]\d)|{SPELLED_YEAR}",
     "num": rf"(?:{NUMBER})(?P<half>\s+and\s+a\s+half)?",
     "unit": unit_alternation(),
     "relative": alternation(RELATIVE),
@@ -110,7 +116,8 @@ class Timex:
     granularity: str | None
     mod: str | None = None
     anchored: bool = False
-    anaphor: tuple[str, int] | None = None  # (unit, steps) from the last date mentioned, when there is one
+    # (unit, steps, mode) from the last date mentioned, when there is one; see resolve_anaphors for the modes
+    anaphor: tuple[str, int, str] | None = None
 
 
 def expand(pattern: str) -> str:
@@ -139,7 +146,7 @@ def anchor_words() -> dict[str, set[str]]:
     classes = {"unit": list(UNITS) + ["centuries"] + [u + "s" for u in UNITS], "half": ["half"],
                "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"], *(p + "s" for p in LEX["part_of_day"])], "reference": LEX["reference"],
                "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
-               "holiday": LEX["holiday"]}
+               "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand"]}
     out: dict[str, set[str]] = {}
     for name, words in classes.items():
         for phrase in words:
@@ -154,7 +161,6 @@ WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / a
 TENSE_REACH = 12  # tokens either side searched for a tense cue
 ANAPHORIC = set(LEX["anaphoric"])
 PERIOD_BEFORE = re.compile(rf"\b(?:{'|'.join(LEX['period_before'])})\s+$", re.IGNORECASE)
-SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
                     "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
@@ -413,13 +419,36 @@ def month(g: dict, ctx: Context) -> Timex | None:
 
 
 def year(g: dict, ctx: Context) -> Timex | None:
-    if not g.get("modword") and NAME_BEFORE.search(ctx.before()) and (g.get("yy") or NAME_AFTER.match(ctx.after())):
-        return None  # a number in a name: "Russell 2000 Index", "iLife '11"; but "WWDC 2005" is a year
+    """A number is a year only where it reads as one: not in a name ('Resolution 1718', 'Russell 2000 Index'; but
+    'WWDC 2005'), a catalogue number ('2008 QH24') or a count ('1600 applicants'); spelled out after 'in'."""
+    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or ctx.text[ctx.start:ctx.end].lower().startswith("the year")):
+        return None
+    name = NAME_BEFORE.search(ctx.before())
+    if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
+            name.group().isupper() or near_publication(g.get("year"), ctx))):
+        return None
+    if CATALOGUE_AFTER.match(ctx.after()) or (not g.get("modword") and counted(ctx)):
+        return None
     y = g.get("year")
     if y is None:
         yy = int(g["yy"])
         y = str(1900 + yy if yy >= 30 else 2000 + yy)
     return Timex("DATE", y, "year", mod_of(g.get("modword")))
+
+
+def near_publication(y: str | None, ctx: Context) -> bool:
+    """After a name, a number within a decade of publication is the year of an event ('Conference 2010'),
+    another one a number ('Resolution 1718')."""
+    return bool(y and ctx.dct and abs(int(y) - ctx.dct.year) <= 10)
+
+
+def counted(ctx: Context) -> bool:
+    """'1600 applicants': a number right before a plural noun, without a word of time before it ('in 1989 sales')."""
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    if span is None or span.end >= len(ctx.doc) or ctx.previous_word() in MONTH_CONTEXT | YEAR_PREPOSITIONS:
+        return False
+    nxt = ctx.doc[span.end]
+    return nxt.tag_ in ("NNS", "NNPS") and nxt.lower_ not in ANCHOR_WORDS
 
 
 def century(g: dict, ctx: Context) -> Timex | None:
@@ -447,10 +476,10 @@ def quarter(g: dict, ctx: Context) -> Timex | None:
         value, gran = shifted(ctx.dct, "quarter", RELATIVE[g["relative"].lower()])
         return Timex("DATE", value, gran, anchored=True)
     q = int(g["qnum"]) if g.get("qnum") else LEX["ordinal"][g["ordinal"].lower()]
-    if g.get("year"):
-        return Timex("DATE", f"{g['year']}-Q{q}", "quarter")
-    y = relyear(g.get("relyear"), ctx)
-    if y is not None and not g.get("relyear") and ctx.tense() == "past" and q > (ctx.dct.month - 1) // 3 + 1:
+    if g.get("year") or g.get("qyear"):
+        return Timex("DATE", f"{g.get('year') or g['qyear']}-Q{q}", "quarter")
+    y = relyear("last" if g.get("yearago") else g.get("relyear"), ctx)
+    if y is not None and not g.get("relyear") and not g.get("yearago") and ctx.tense() == "past" and q > (ctx.dct.month - 1) // 3 + 1:
         y -= 1
     return Timex("DATE", f"{y}-Q{q}" if y else f"XXXX-Q{q}", "quarter", anchored=y is not None)
 
@@ -534,7 +563,7 @@ def mod_rel(g: dict, ctx: Context) -> Timex | None:
 
 def relative_date(ctx: Context, unit: str, n: int, mod: str | None = None, anaphoric: bool = False) -> Timex | None:
     """The UNIT N steps from the DCT; ANAPHORIC ones ('the following month') move to an earlier date later."""
-    anaphor = (unit, n) if anaphoric else None
+    anaphor = (unit, n, "unit") if anaphoric else None
     if ctx.dct is None:
         return Timex("DATE", None, UNITS[unit][1], mod, anaphor=anaphor)
     got = shifted(ctx.dct, unit, n)
@@ -597,22 +626,48 @@ def rel_month(g: dict, ctx: Context) -> Timex:
 
 
 def ago(g: dict, ctx: Context) -> Timex | None:
+    """'two years ago' from the DCT; 'two days later' / 'a year earlier' from the narrative's last date."""
     unit = unit_of(g["unit"])
     n = number(g["num"], g.get("half")) if g.get("num") else "X"
-    sign = -1 if g["dir"].lower() == "ago" else 1
+    direction = g["dir"].lower()
+    sign = -1 if direction in ("ago", "earlier") else 1
     if n is None:
         return None
     if unit in ("decade", "century") and n != "X":
         n, unit = str(float(n) * (10 if unit == "decade" else 100)), "year"  # "a decade ago" is a year
     if n == "X":
         return Timex("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", None)
-    if ctx.dct is None:
-        return Timex("DATE", None, UNITS[unit][1])
     steps = sign * int(float(n))
+    anaphor = (unit, steps, "ago" if direction == "ago" else "ref") if direction in ("ago", "earlier", "later") else None
+    if ctx.dct is None:
+        return Timex("DATE", None, UNITS[unit][1], anaphor=anaphor)
     if unit == "week":
-        return Timex("DATE", (ctx.dct + timedelta(weeks=steps)).isoformat(), "day", anchored=True)
+        return Timex("DATE", (ctx.dct + timedelta(weeks=steps)).isoformat(), "day", anchored=True, anaphor=anaphor)
     got = shifted(ctx.dct, unit, steps)
-    return Timex("DATE", got[0], got[1], anchored=True) if got else None
+    return Timex("DATE", got[0], got[1], anchored=True, anaphor=anaphor) if got else None
+
+
+def quarter_ref(g: dict, ctx: Context) -> Timex | None:
+    """'the quarter', 'the latest period', 'the year-ago quarter': the quarter the report is about (the last one
+    named, else the last one ended before publication), a year back for 'year-ago' / 'year-earlier'."""
+    words = ctx.text[ctx.start:ctx.end].lower().split()
+    if len(words) == 1 and not g.get("yearago") or words[-1] == "period" and len(words) < 3 and not g.get("yearago"):
+        return None
+    back = -4 if g.get("yearago") else 0
+    if g.get("year"):
+        return Timex("DATE", g["year"], "year", anaphor=("quarter", 0, "year"))
+    if ctx.dct is None:
+        return Timex("DATE", None, "quarter", anaphor=("quarter", back, "quarter"))
+    reported = 0 if ctx.tense() == "future" else -1
+    value, gran = shifted(ctx.dct, "quarter", reported + back)
+    return Timex("DATE", value, gran, anchored=True, anaphor=("quarter", back, "quarter"))
+
+
+def same_period(g: dict, ctx: Context) -> Timex | None:
+    """'the same period (a year earlier)': the narrative's last date (a year back)."""
+    back = -1 if g.get("yearago") else 0
+    got = shifted(ctx.dct, "year", back) if ctx.dct else None
+    return Timex("DATE", got[0] if got else None, "year", anchored=bool(got), anaphor=("year", back, "same"))
 
 
 def range_dur(g: dict, ctx: Context) -> Timex | None:
@@ -699,7 +754,7 @@ def clock(g: dict, ctx: Context) -> Timex | None:
     day = day_of(g, ctx)
     own_day = bool(g.get("weekday") or g.get("deictic") or g.get("month"))
     return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None and not g.get("year"),
-                 anaphor=None if own_day else ("clock", 0))
+                 anaphor=None if own_day else ("day", 0, "clock"))
 
 
 def day_of(g: dict, ctx: Context) -> str | None:
@@ -730,7 +785,7 @@ def daypart(g: dict, ctx: Context) -> Timex | None:
     day = ctx.dct - timedelta(days=1) if rel == "last" else None
     value = day.isoformat() if day else day_of(g, ctx)
     return Timex("TIME", f"{value}T{part}", "part_of_day", mod, anchored=True,
-                 anaphor=None if (g.get("weekday") or g.get("deictic") or rel) else ("clock", 0))
+                 anaphor=None if (g.get("weekday") or g.get("deictic") or rel) else ("day", 0, "clock"))
 
 
 def set_day(g: dict, ctx: Context) -> Timex | None:
@@ -759,7 +814,7 @@ NORMALISERS = {
     "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
     "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half, "season": season,
     "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
-    "rel_month": rel_month, "weekday": weekday, "ago": ago, "range_dur": range_dur, "duration": duration,
+    "rel_month": rel_month, "weekday": weekday, "ago": ago, "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
     "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day,
 }
@@ -808,6 +863,8 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
     for index, rule in enumerate(RULES):
         for m in (m for s, e in spans.get(rule.anchor, ()) for m in rule.regex.finditer(text, s, e)):
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "year" in groups and not groups["year"].isdigit():
+                groups["year"], groups["spelled"] = spelled_year(groups["year"]), "yes"
             start, end = m.span("t") if "t" in groups else m.span()
             if text[end - 1] == ")" and "(" not in text[start:end]:
                 end -= 1  # "3:51 ET (20:51 UTC)"
@@ -818,6 +875,14 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
             if timex is not None:
                 out.append(Candidate(start, end, index, timex, m.end() - m.start()))
     return out
+
+
+def spelled_year(words: str) -> str:
+    """'nineteen ninety-six' -> '1996', 'two thousand and one' -> '2001'."""
+    parts = re.split(r"[\s-]+", words.lower())
+    if parts[:2] == ["two", "thousand"]:
+        return str(2000 + sum(NUMBERS[p] for p in parts[2:] if p != "and"))
+    return str(NUMBERS[parts[0]] * 100 + sum(NUMBERS[p] for p in parts[1:]))
 
 
 def non_overlapping(cands: list[Candidate]) -> list[Candidate]:
@@ -880,41 +945,94 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
     chosen = non_overlapping(rule_candidates(doc, doc_text, published))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
-    chosen = resolve_anaphors(chosen, doc_text)
+    chosen = resolve_anaphors(chosen, [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0])
     return [date_row(article_id, text, c) for c in chosen]
 
 
-def resolve_anaphors(chosen: list[Candidate], text: str) -> list[Candidate]:
-    """'the following month' counts from the last date mentioned before it, if one is as fine-grained;
-    a clock time takes the day named next to it in its sentence ('Tuesday ... at 18:00 UTC')."""
+def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> list[Candidate]:
+    """Expressions that count from the narrative's last date (Timex.anaphor), in one pass. Modes:
+    'unit' ('the following month') and 'ref' ('two days later', 'a year earlier') count from the last date at
+    least as fine as the unit, the value at the unit's or the date's granularity; 'ago' does so only after a
+    quarter or half in its sentence ('profit in the third quarter fell from a year ago'); 'quarter' and 'year'
+    take the last quarter; 'clock' takes the nearest day in its sentence."""
     out, ref = [], None
+    sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
     for i, c in enumerate(chosen):
         t = c.timex
-        if t.anaphor and t.anaphor[0] == "clock":
-            day = day_in_sentence(chosen, i, text)
+        mode = t.anaphor[2] if t.anaphor else None
+        if mode == "clock":
+            day = day_in_sentence(chosen, i, sentence_of)
             if day:
                 c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
                                              anchored=day.anchored))
-        elif t.anaphor and ref and GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[t.anaphor[0]][1]]:
-            got = shifted(ref[0], *t.anaphor)
-            if got:
-                c = replace(c, timex=replace(t, value=got[0], granularity=got[1], anchored=False))
-        elif t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK and (span := interval(t.value)):
-            ref = (span[0], t.granularity)
+        elif mode and ref and follows(t.anaphor, ref, sentence_of[i]):
+            c = replace(c, timex=from_reference(t, ref))
+        comparison = mode in ("ago", "quarter", "year", "same")  # "a year ago", "the year-ago quarter" move no narrative
+        if not comparison and c.timex.type in ("DATE", "TIME") and c.timex.granularity in GRANULARITY_RANK and (
+                span := interval(c.timex.value)):
+            ref = (span[0], c.timex.granularity, c.timex.value, sentence_of[i])
         out.append(c)
     return out
 
 
-def day_in_sentence(chosen: list[Candidate], i: int, text: str) -> Timex | None:
+def follows(anaphor: tuple[str, int, str], ref: tuple, sentence: int) -> bool:
+    """Whether an ANAPHOR counts from REF (first day, granularity, value, sentence) rather than the DCT."""
+    unit, _, mode = anaphor
+    if mode in ("quarter", "year"):
+        return ref[1] == "quarter"
+    if mode == "ago":
+        return ref[1] in ("quarter", "half") and ref[3] == sentence
+    if mode == "same":
+        return True
+    return GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[unit][1]]
+
+
+def from_reference(t: Timex, ref: tuple) -> Timex:
+    unit, n, mode = t.anaphor
+    if mode == "year":
+        return replace(t, value=t.value[:4] + ref[2][4:], granularity="quarter", anchored=False)
+    if mode == "unit":
+        got = shifted(ref[0], unit, n)
+        return replace(t, value=got[0], granularity=got[1], anchored=False) if got else t
+    gran = "day" if GRANULARITY_RANK[ref[1]] == 0 else ref[1]
+    moved = add_months(ref[0], n * 3) if unit == "quarter" else shifted_day(ref[0], unit, n)
+    value = value_at(moved, gran, ref[2])
+    return replace(t, value=value, granularity=gran, anchored=False) if value else t
+
+
+def shifted_day(d: date, unit: str, n: int) -> date:
+    if unit in ("day", "week", "fortnight"):
+        return d + timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])
+    months = {"month": 1, "quarter": 3, "year": 12, "decade": 120, "century": 1200}.get(unit, 0)
+    return add_months(d, n * months)
+
+
+def value_at(d: date, gran: str, like: str) -> str | None:
+    """D written at granularity GRAN, as the TIMEX3 value LIKE is written."""
+    if gran == "day":
+        return d.isoformat()
+    if gran == "week":
+        return week_value(d) + ("-WE" if like.endswith("-WE") else "")
+    if gran in ("season", "half"):
+        return f"{d.year}{like[4:]}"
+    return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+            "year": str(d.year), "decade": str(d.year // 10), "century": str(d.year // 100)}.get(gran)
+
+
+NEIGHBOURS = 6  # candidates looked at on each side for the day of a clock time: bounded, so linear
+
+
+def day_in_sentence(chosen: list[Candidate], i: int, sentence_of: list[int]) -> Timex | None:
     """The nearest day-granular DATE in the same sentence as candidate I, if any."""
-    c, best = chosen[i], None
-    for other in chosen:
-        t = other.timex
-        if other is c or t.type != "DATE" or t.granularity != "day" or not t.value or "X" in t.value[:10]:
+    best = None
+    for j in range(max(0, i - NEIGHBOURS), min(len(chosen), i + NEIGHBOURS + 1)):
+        t = chosen[j].timex
+        if j == i or sentence_of[j] != sentence_of[i] or t.type != "DATE" or t.granularity != "day" \
+                or not t.value or "X" in t.value[:10]:
             continue
-        gap = text[min(c.end, other.end):max(c.start, other.start)]
-        if not SENTENCE_BREAK.search(gap) and (best is None or len(gap) < best[0]):
-            best = (len(gap), t)
+        gap = max(chosen[i].start, chosen[j].start) - min(chosen[i].end, chosen[j].end)
+        if best is None or gap < best[0]:
+            best = (gap, t)
     return best[1] if best else None
 
 

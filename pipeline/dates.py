@@ -36,6 +36,7 @@ RELATIVE: dict[str, int] = LEX["relative"]
 FUTURE_CUES = set(LEX["future_cue"])
 FUTURE_NEEDS_TO = set(LEX["future_needs_to"])
 PAST_CUES = set(LEX["past_cue"])
+DEADLINE = set(LEX["deadline"])
 PRESENT_CUES = set(LEX["present_cue"])
 MONTH_CONTEXT = set(LEX["month_context"])
 FALL_CONTEXT = re.compile(rf"\b(?:{'|'.join(LEX['fall_context'])})\s+(?:the\s+)?$", re.I)
@@ -355,7 +356,7 @@ def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news."""
     if ctx.dct is None:
         return None, False
-    tense = ctx.tense()
+    tense = "future" if ctx.previous_word() in DEADLINE else ctx.tense()  # "by May": a deadline lies ahead
     if tense == "past" and month > ctx.dct.month:
         return ctx.dct.year - 1, True
     if tense == "future" and month < ctx.dct.month:
@@ -638,7 +639,8 @@ def ago(g: dict, ctx: Context) -> Timex | None:
     if n == "X":
         return Timex("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", None)
     steps = sign * int(float(n))
-    anaphor = (unit, steps, "ago" if direction == "ago" else "ref") if direction in ("ago", "earlier", "later") else None
+    comparison = unit == "year" and direction in ("ago", "earlier")  # "profit fell from a year earlier"
+    anaphor = (unit, steps, "ago" if comparison else "ref") if direction in ("earlier", "later") or comparison else None
     if ctx.dct is None:
         return Timex("DATE", None, UNITS[unit][1], anaphor=anaphor)
     if unit == "week":
@@ -949,13 +951,17 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     return [date_row(article_id, text, c) for c in chosen]
 
 
+PERIOD_MODES = ("ago", "quarter", "year")  # count from the report's period, the last quarter or half named
+
+
 def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> list[Candidate]:
     """Expressions that count from the narrative's last date (Timex.anaphor), in one pass. Modes:
     'unit' ('the following month') and 'ref' ('two days later', 'a year earlier') count from the last date at
-    least as fine as the unit, the value at the unit's or the date's granularity; 'ago' does so only after a
-    quarter or half in its sentence ('profit in the third quarter fell from a year ago'); 'quarter' and 'year'
-    take the last quarter; 'clock' takes the nearest day in its sentence."""
-    out, ref = [], None
+    least as fine as the unit, the value at the unit's or the date's granularity; 'same' from the last date;
+    'ago' ('profit fell from a year ago'), 'quarter' ('the year-ago quarter') and 'year' ('the 1988 period')
+    from the last quarter or half named, as earnings reports compare periods; 'clock' takes the nearest day in
+    its sentence. Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
+    out, ref, period = [], None, None
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
     for i, c in enumerate(chosen):
         t = c.timex
@@ -965,32 +971,30 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> lis
             if day:
                 c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
                                              anchored=day.anchored))
-        elif mode and ref and follows(t.anaphor, ref, sentence_of[i]):
+        elif mode in PERIOD_MODES and period:
+            c = replace(c, timex=from_reference(t, period))
+        elif mode and mode not in PERIOD_MODES and ref and follows(t.anaphor, ref):
             c = replace(c, timex=from_reference(t, ref))
-        comparison = mode in ("ago", "quarter", "year", "same")  # "a year ago", "the year-ago quarter" move no narrative
-        if not comparison and c.timex.type in ("DATE", "TIME") and c.timex.granularity in GRANULARITY_RANK and (
-                span := interval(c.timex.value)):
-            ref = (span[0], c.timex.granularity, c.timex.value, sentence_of[i])
+        t = c.timex
+        if mode not in (*PERIOD_MODES, "same") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
+                and (span := interval(t.value)):
+            ref = (span[0], t.granularity, t.value)
+            if t.granularity in ("quarter", "half"):
+                period = ref
         out.append(c)
     return out
 
 
-def follows(anaphor: tuple[str, int, str], ref: tuple, sentence: int) -> bool:
-    """Whether an ANAPHOR counts from REF (first day, granularity, value, sentence) rather than the DCT."""
+def follows(anaphor: tuple[str, int, str], ref: tuple) -> bool:
+    """Whether an ANAPHOR counts from REF (first day, granularity, value) rather than the DCT."""
     unit, _, mode = anaphor
-    if mode in ("quarter", "year"):
-        return ref[1] == "quarter"
-    if mode == "ago":
-        return ref[1] in ("quarter", "half") and ref[3] == sentence
-    if mode == "same":
-        return True
-    return GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[unit][1]]
+    return mode == "same" or GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[unit][1]]
 
 
 def from_reference(t: Timex, ref: tuple) -> Timex:
     unit, n, mode = t.anaphor
     if mode == "year":
-        return replace(t, value=t.value[:4] + ref[2][4:], granularity="quarter", anchored=False)
+        return replace(t, value=t.value[:4] + ref[2][4:], granularity=ref[1], anchored=False)
     if mode == "unit":
         got = shifted(ref[0], unit, n)
         return replace(t, value=got[0], granularity=got[1], anchored=False) if got else t

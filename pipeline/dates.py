@@ -144,7 +144,7 @@ RULES = load_rules(MODELS / "rules.tsv")
 # A rule's match always contains a word of its anchor class; rules run only near one, which keeps them cheap.
 def anchor_words() -> dict[str, set[str]]:
     """Lowercase word -> anchor classes it belongs to; a phrase is anchored by its last word."""
-    classes = {"unit": list(UNITS) + ["centuries"] + [u + "s" for u in UNITS], "half": ["half"],
+    classes = {"unit": [*UNITS, "centuries", "period", "end", *(u + "s" for u in UNITS)], "half": ["half"],
                "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"], *(p + "s" for p in LEX["part_of_day"])], "reference": LEX["reference"],
                "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
                "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand"]}
@@ -807,6 +807,17 @@ def weekend(g: dict, ctx: Context) -> Timex:
     return Timex("DATE", shifted(ctx.dct, "weekend", n)[0], "week", anchored=True)
 
 
+def the_year(g: dict, ctx: Context) -> Timex | None:
+    """'for the year ended Sept. 30' is a year's length; 'sales for the full year' the year of publication."""
+    if re.match(r"\s+(?:ended|ending)\b", ctx.after()):
+        return Timex("DURATION", "P1Y", "year")
+    return relative_date(ctx, "year", 0)
+
+
+def year_end(g: dict, ctx: Context) -> Timex | None:
+    return relative_date(ctx, "year", 0, "END")
+
+
 def the_day(g: dict, ctx: Context) -> Timex | None:
     """'ended the day', 'for the week' in market reports: the day (week, ...) of publication."""
     return relative_date(ctx, g["unit"].lower(), 0)
@@ -818,7 +829,7 @@ NORMALISERS = {
     "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
     "rel_month": rel_month, "weekday": weekday, "ago": ago, "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
-    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day,
+    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day, "the_year": the_year, "year_end": year_end,
 }
 
 

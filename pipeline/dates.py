@@ -46,6 +46,7 @@ NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)
 CATALOGUE_AFTER = re.compile(r"\s*[A-Z]{1,3}\d")
 YEAR_PREPOSITIONS = set(LEX["leading_words"]) | {"fiscal", "year", "the", "late", "early", "mid"}
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
+SIGNAL_AFTER = re.compile(r"\s+(?:as|after|before|than)\b", re.IGNORECASE)
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 MID_SENTENCE = re.compile(r"[\w,;]\s+$")
 LEADING = sorted(LEX["leading_words"], key=len, reverse=True)
@@ -159,6 +160,7 @@ ANCHOR_WORDS = anchor_words()
 CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
 WORD = re.compile(r"\w+")
 WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
+WORD_REACH = 40  # a window ends at the end of a word, unless a run without spaces is longer (kept linear)
 TENSE_REACH = 12  # tokens either side searched for a tense cue
 ANAPHORIC = set(LEX["anaphoric"])
 PERIOD_BEFORE = re.compile(rf"\b(?:{'|'.join(LEX['period_before'])})\s+$", re.IGNORECASE)
@@ -703,8 +705,8 @@ def bare_units(g: dict, ctx: Context) -> Timex:
 
 
 def reference(g: dict, ctx: Context) -> Timex | None:
-    if ctx.capitalised_name():
-        return None
+    if ctx.capitalised_name() or SIGNAL_AFTER.match(ctx.after()) and g["reference"].lower() == "soon":
+        return None  # "as soon as", "soon after": a signal linking two events, no time of its own
     return Timex("DATE", LEX["reference"][" ".join(g["reference"].lower().split())], None)
 
 
@@ -730,6 +732,7 @@ def clock_value(g: dict, ctx: Context) -> str | None:
     ampm = (g.get("ampm") or "").lower()
     tz = (g.get("tz") or g.get("tzp") or g.get("tz3") or "").lower()
     part = (g.get("inpart") or "").lower()
+    tonight = (g.get("deictic") or "").lower() == "tonight"
     twelve_hour = ampm or part or g.get("oclock")
     at_clock = g.get("sep") == ":" and (ctx.previous_word() in CLOCK_PREPOSITIONS or g.get("weekday") or g.get("deictic"))
     if not (twelve_hour or tz or at_clock or g.get("hour2")):
@@ -738,7 +741,7 @@ def clock_value(g: dict, ctx: Context) -> str | None:
         return None
     if ampm:
         hour = hour % 12 + (12 if ampm == "p" else 0)
-    elif part and hour < 12 and (PART_PM.get(part) or (part == "night" and hour >= 6)):
+    elif hour < 12 and (PART_PM.get(part) or (part == "night" or tonight) and hour >= 6):
         hour += 12
     utc = LEX["timezone"].get(" ".join(tz.split())) == "Z"
     offset = int(re.sub(r"\s", "", g.get("off") or g.get("offp") or "0"))
@@ -862,7 +865,8 @@ def windows(text: str) -> dict[str, list[tuple[int, int]]]:
 
 def add_window(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     start, end = max(0, start - WINDOW_BEFORE), min(len(text), end + WINDOW_AFTER)
-    while end < len(text) and not text[end].isspace():  # never cut a word: lookaheads see the window only
+    limit = min(len(text), end + WORD_REACH)
+    while end < limit and not text[end].isspace():  # never cut a word: lookaheads see the window only
         end += 1
     if spans and start <= spans[-1][1]:
         spans[-1] = (spans[-1][0], end)
@@ -898,23 +902,27 @@ def spelled_year(words: str) -> str:
     return str(NUMBERS[parts[0]] * 100 + sum(NUMBERS[p] for p in parts[1:]))
 
 
-def non_overlapping(cands: list[Candidate]) -> list[Candidate]:
+def non_overlapping(cands: list[Candidate], text_length: int) -> list[Candidate]:
     """Longest candidates first (earlier rule on ties), each kept only if it overlaps none kept before."""
-    kept: list[Candidate] = []
+    taken, kept = bytearray(text_length), []
     for c in sorted(cands, key=lambda c: (-c.length, c.rule, c.start)):
-        if all(c.end <= k.start or c.start >= k.end for k in kept):
+        if not any(taken[c.start:c.end]):  # a match is a few words long: checking its characters is cheap
+            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
 
 
 def entity_candidates(doc: Doc, doc_text: str, dct: date | None, taken: list[Candidate]) -> list[Candidate]:
     """spaCy DATE/TIME entities no rule found, kept when dateparser reads them as a date."""
+    covered = bytearray(len(doc_text))
+    for k in taken:
+        covered[k.start:k.end] = b"\x01" * (k.end - k.start)
     out = []
     for ent in doc.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
         start, end = trimmed_span(doc_text, ent.start_char, ent.end_char)
-        if start >= end or any(start < k.end and k.start < end for k in taken):
+        if start >= end or any(covered[start:end]):
             continue
         timex = parsed_timex(doc_text[start:end], dct)
         if timex is not None:
@@ -956,7 +964,7 @@ def date_parser() -> dateparser.date.DateDataParser:
 def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | None) -> list[DateRow]:
     """TIMEX3 rows for the temporal expressions of DOC; relative values resolved against PUBLISHED."""
     doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
-    chosen = non_overlapping(rule_candidates(doc, doc_text, published))
+    chosen = non_overlapping(rule_candidates(doc, doc_text, published), len(doc_text))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
     chosen = resolve_anaphors(chosen, [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0])
     return [date_row(article_id, text, c) for c in chosen]

@@ -355,15 +355,19 @@ def duration_value(n: str, unit: str) -> str:
 
 
 def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
-    """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news."""
+    """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news; after 'by',
+    'until' or 'through' (a deadline, whatever the tense) the year that puts the month nearest the DCT."""
     if ctx.dct is None:
         return None, False
-    tense = "future" if ctx.previous_word() in DEADLINE else ctx.tense()  # "by May": a deadline lies ahead
+    y = ctx.dct.year
+    if ctx.previous_word() in DEADLINE:
+        return min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - ctx.dct.month)), True
+    tense = ctx.tense()
     if tense == "past" and month > ctx.dct.month:
-        return ctx.dct.year - 1, True
+        return y - 1, True
     if tense == "future" and month < ctx.dct.month:
-        return ctx.dct.year + 1, True
-    return ctx.dct.year, True
+        return y + 1, True
+    return y, True
 
 
 def mod_of(word: str | None) -> str | None:
@@ -581,7 +585,7 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
                                      and (rel == "last" or PERIOD_BEFORE.search(ctx.before()))):
         return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "(over) the past year": a period
-    anaphoric = rel in ANAPHORIC or text.startswith("the")  # "the following month", "the next year"
+    anaphoric = rel in ANAPHORIC or text.startswith("the") and RELATIVE[rel] != 0  # "the following month"
     if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
         return None  # "the next day" counts from a date; "this day", "last day" are not expressions of their own
     return relative_date(ctx, unit, RELATIVE[rel], anaphoric=anaphoric)
@@ -664,7 +668,8 @@ def quarter_ref(g: dict, ctx: Context) -> Timex | None:
         return Timex("DATE", None, "quarter", anaphor=("quarter", back, "quarter"))
     reported = 0 if ctx.tense() == "future" else -1
     value, gran = shifted(ctx.dct, "quarter", reported + back)
-    return Timex("DATE", value, gran, anchored=True, anaphor=("quarter", back, "quarter"))
+    latest = re.search(r"latest|most\s+recent", ctx.text[ctx.start:ctx.end], re.IGNORECASE)  # not a mention's
+    return Timex("DATE", value, gran, anchored=True, anaphor=None if latest else ("quarter", back, "quarter"))
 
 
 def same_period(g: dict, ctx: Context) -> Timex | None:

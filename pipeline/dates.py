@@ -579,8 +579,8 @@ def relative_date(ctx: Context, unit: str, n: int, mod: str | None = None, anaph
 
 def rel_unit(g: dict, ctx: Context) -> Timex | None:
     rel, unit = g["relative"].lower(), unit_of(g["unit"])
-    if g["unit"].lower().endswith("s") and unit != "century":
-        return None
+    if g["unit"].lower().endswith("s") and unit != "century" or ctx.capitalised_name():
+        return None  # plural units are rel_unit's; "This Week" mid-sentence is a programme's name
     text = ctx.text[ctx.start:ctx.end].lower()
     if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
                                      and (rel == "last" or PERIOD_BEFORE.search(ctx.before()))):

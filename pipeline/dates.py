@@ -434,7 +434,8 @@ def year(g: dict, ctx: Context) -> Timex | None:
     if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
             name.group().isupper() or near_publication(g.get("year"), ctx))):
         return None
-    if CATALOGUE_AFTER.match(ctx.after()) or (not g.get("modword") and counted(ctx)):
+    dated = g.get("modword") or ctx.text[ctx.start:ctx.end].lower().startswith("fiscal")
+    if CATALOGUE_AFTER.match(ctx.after()) or (not dated and counted(ctx)):
         return None
     y = g.get("year")
     if y is None:
@@ -589,6 +590,11 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
         return None  # "the next day" counts from a date; "this day", "last day" are not expressions of their own
     return relative_date(ctx, unit, RELATIVE[rel], anaphoric=anaphoric)
+
+
+def that_unit(g: dict, ctx: Context) -> Timex | None:
+    """'that year': the year of the narrative's last date (the DCT's when there is none)."""
+    return relative_date(ctx, g["unit"].lower(), 0, anaphoric=True)
 
 
 def weekday_date(dct: date, weekday: int, direction: int, include_today: bool = True) -> date:
@@ -834,7 +840,7 @@ def the_day(g: dict, ctx: Context) -> Timex | None:
 NORMALISERS = {
     "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
     "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half, "season": season,
-    "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday,
+    "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday, "that_unit": that_unit,
     "rel_month": rel_month, "weekday": weekday, "ago": ago, "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
     "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day, "the_year": the_year, "year_end": year_end,

@@ -583,9 +583,10 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     if g["unit"].lower().endswith("s") and unit != "century" or ctx.capitalised_name():
         return None  # plural units are rel_unit's; "This Week" mid-sentence is a programme's name
     text = ctx.text[ctx.start:ctx.end].lower()
-    if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
-                                     and (rel == "last" or PERIOD_BEFORE.search(ctx.before()))):
-        return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "(over) the past year": a period
+    if rel in ("past", "last") and text.startswith("the") and not UNITS[unit][2] and unit != "day":
+        return relative_date(ctx, unit, -1)  # "in the past year", "the last quarter": the one before the DCT's
+    if rel in ("past", "coming") or (rel == "next" and text.startswith("the") and PERIOD_BEFORE.search(ctx.before())):
+        return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "over the next year": a period
     anaphoric = rel in ANAPHORIC or text.startswith("the") and RELATIVE[rel] != 0  # "the following month"
     if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
         return None  # "the next day" counts from a date; "this day", "last day" are not expressions of their own

@@ -44,7 +44,7 @@ FALL_CONTEXT = re.compile(rf"\b(?:{'|'.join(LEX['fall_context'])})\s+(?:the\s+)?
 # word is one that starts a date phrase or a sentence ("In 2008", "Since May 5").
 NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
 CATALOGUE_AFTER = re.compile(r"\s*[A-Z]{1,3}\d")
-YEAR_PREPOSITIONS = set(LEX["leading_words"]) | {"fiscal", "year", "the", "late", "early", "mid"}
+YEAR_PREPOSITIONS = set(LEX["year_context"])
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
 SIGNAL_AFTER = re.compile(r"\s+(?:as|after|before|than)\b", re.IGNORECASE)
 FRACTION_OF = re.compile(r"\s+of\b", re.IGNORECASE)
@@ -343,6 +343,9 @@ def unit_of(word: str) -> str:
     return word if word in UNITS else word[:-1]
 
 
+SUBUNITS = {("Y", False): ("M", 12), ("H", True): ("M", 60), ("M", True): ("S", 60)}  # months are not split
+
+
 def duration_value(n: str, unit: str) -> str:
     code, _, is_time = UNITS[unit]
     if n != "X" and code[:-1].isdigit():  # decade = 10Y, century = 100Y, fortnight = 2W
@@ -351,6 +354,10 @@ def duration_value(n: str, unit: str) -> str:
         n, code = str(int(amount)) if amount == int(amount) else str(amount), code[-1]
     elif code[:-1].isdigit():
         code = code[-1]
+    whole, _, fraction = n.partition(".")
+    if fraction and (code, is_time) in SUBUNITS:  # "two and a half years" is P2Y6M, "a minute and a half" PT1M30S
+        sub, per = SUBUNITS[code, is_time]
+        n, code = whole, f"{code}{float('0.' + fraction) * per:g}{sub}"
     return f"PT{n}{code}" if is_time else f"P{n}{code}"
 
 
@@ -453,7 +460,7 @@ def near_publication(y: str | None, ctx: Context) -> bool:
 def counted(ctx: Context) -> bool:
     """'1600 applicants': a number right before a plural noun, without a word of time before it ('in 1989 sales')."""
     span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
-    if span is None or span.end >= len(ctx.doc) or ctx.previous_word() in MONTH_CONTEXT | YEAR_PREPOSITIONS:
+    if span is None or span.end >= len(ctx.doc) or ctx.previous_word() in YEAR_PREPOSITIONS:
         return False
     nxt = ctx.doc[span.end]
     return nxt.tag_ in ("NNS", "NNPS") and nxt.lower_ not in ANCHOR_WORDS
@@ -585,7 +592,8 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     text = ctx.text[ctx.start:ctx.end].lower()
     if rel in ("past", "last") and text.startswith("the") and not UNITS[unit][2] and unit != "day":
         return relative_date(ctx, unit, -1)  # "in the past year", "the last quarter": the one before the DCT's
-    if rel in ("past", "coming") or (rel == "next" and text.startswith("the") and PERIOD_BEFORE.search(ctx.before())):
+    if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
+                                     and PERIOD_BEFORE.search(ctx.before())):
         return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "over the next year": a period
     anaphoric = rel in ANAPHORIC or text.startswith("the") and RELATIVE[rel] != 0  # "the following month"
     if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
@@ -700,7 +708,9 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     elif g.get("single"):
         n = "X" if g["single"].lower() == "multi" else "1"
     else:
-        n = number(g["num"], g.get("half"))
+        n = number(g["num"], g.get("half") or g.get("uhalf"))
+        if g.get("det") and n != "1" and not g["unit"].lower().endswith("s"):
+            return None  # "the two year mission": the number and unit qualify the noun, the article does not
         if g["num"].lower() in ("a", "an") and unit == "second":
             return None  # "a second term"
         if unit == "quarter" and FRACTION_OF.match(ctx.after()):

@@ -243,7 +243,7 @@ def interval(value: str | None) -> tuple[date, date] | None:
 # ---- context: tense of the clause around an expression --------------------------------------------
 
 def tense_near(doc: Doc, start: int, end: int) -> str | None:
-    """'past' or 'future' from the nearest tense cue in the sentence, else None."""
+    """'past', 'present' or 'future' from the nearest tense cue in the sentence, else None."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
@@ -254,7 +254,7 @@ def tense_near(doc: Doc, start: int, end: int) -> str | None:
     for tok in nearest_first:
         tense = token_tense(tok)
         if tense:
-            return tense if tense != "present" else None
+            return tense
     return None
 
 
@@ -295,7 +295,9 @@ class Context:
     end: int
 
     def tense(self) -> str | None:
-        return tense_near(self.doc, self.start, self.end)
+        """'past' or 'future', else None."""
+        tense = tense_near(self.doc, self.start, self.end)
+        return tense if tense != "present" else None
 
     def before(self, width: int = 30) -> str:
         return self.text[max(0, self.start - width):self.start]
@@ -361,15 +363,21 @@ def duration_value(n: str, unit: str) -> str:
     return f"PT{n}{code}" if is_time else f"P{n}{code}"
 
 
+NEAR_MONTHS = 3  # a month named in the present tense this close to publication, across a new year, is that one
+
+
 def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
-    """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news; after 'by',
-    'until' or 'through' (a deadline, whatever the tense) the year that puts the month nearest the DCT."""
+    """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news. After 'by',
+    'until' or 'through' (a deadline, whatever the tense), or in the present tense within NEAR_MONTHS ('when it
+    convenes in January', in December), the year that puts the month nearest the DCT."""
     if ctx.dct is None:
         return None, False
     y = ctx.dct.year
-    if ctx.previous_word() in DEADLINE:
-        return min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - ctx.dct.month)), True
-    tense = ctx.tense()
+    nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - ctx.dct.month))
+    tense = tense_near(ctx.doc, ctx.start, ctx.end)
+    if ctx.previous_word() in DEADLINE or (
+            tense == "present" and abs((nearest - y) * 12 + month - ctx.dct.month) <= NEAR_MONTHS):
+        return nearest, True
     if tense == "past" and month > ctx.dct.month:
         return y - 1, True
     if tense == "future" and month < ctx.dct.month:

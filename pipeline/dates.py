@@ -508,7 +508,7 @@ def quarter(g: dict, ctx: Context) -> Timex | None:
 
 
 def half(g: dict, ctx: Context) -> Timex:
-    h = 1 if g["half"].lower() == "first" else 2
+    h = 1 if g["half"].lower() == "first" else 2  # second, last, latter
     y = g.get("year") or relyear(g.get("relyear"), ctx)
     return Timex("DATE", f"{y}-H{h}" if y else f"XXXX-H{h}", "half", anchored=not g.get("year") and y is not None)
 

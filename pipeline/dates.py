@@ -43,6 +43,7 @@ FALL_CONTEXT = re.compile(rf"\b(?:{'|'.join(LEX['fall_context'])})\s+(?:the\s+)?
 # A capitalised word right before a number makes it part of a name ("Russell 2000", "Long March 3"), unless the
 # word is one that starts a date phrase or a sentence ("In 2008", "Since May 5").
 NAME_BEFORE = re.compile(rf"(?<![.!?]\s)\b(?!(?:{'|'.join(LEX['not_names'])})\b)[A-Z][\w&-]*[a-zA-Z]\w*\s+$")
+POSSESSIVE = re.compile(r"(?:['’]s|\b(?:its|their|his|her|our|your|my))\s+$", re.IGNORECASE)
 CATALOGUE_AFTER = re.compile(r"\s*[A-Z]{1,3}\d")
 YEAR_PREPOSITIONS = set(LEX["year_context"])
 NAME_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]|[Ii]ndex\b)")
@@ -449,7 +450,8 @@ def year(g: dict, ctx: Context) -> Timex | None:
     if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
             name.group().isupper() or near_publication(g.get("year"), ctx))):
         return None
-    dated = g.get("modword") or ctx.text[ctx.start:ctx.end].lower().startswith("fiscal")
+    dated = g.get("modword") or ctx.text[ctx.start:ctx.end].lower().startswith("fiscal") or (
+        POSSESSIVE.search(ctx.before()) and near_publication(g.get("year"), ctx))  # "the company's 2009 results"
     if CATALOGUE_AFTER.match(ctx.after()) or (not dated and counted(ctx)):
         return None
     y = g.get("year")

@@ -297,6 +297,7 @@ def test_dates_holiday_rules(rule, year_, day):
     ("The budget was cut in 2009 after the crash.", "2009", "2009"),
     ("The 2009 budget was cut after the crash.", "2009", "2009"),
     ("2009's budget was cut after the crash.", "2009", "2009"),
+    ("The company's 2024 results beat estimates.", "2024", "2024"),
     ("Sales fell sharply in nineteen ninety-six.", "nineteen ninety-six", "1996"),
     ("Apple unveiled the phone at the Worldwide Developers Conference 2024.", "2024", "2024"),
 ])

@@ -527,7 +527,8 @@ def season(g: dict, ctx: Context) -> Timex | None:
 
 def holiday(g: dict, ctx: Context) -> Timex | None:
     rule = LEX["holiday"][" ".join(g["holiday"].lower().split()).replace("’", "'")]
-    y = int(g["year"]) if g.get("year") else relyear(None, ctx)
+    month = 4 if rule.startswith("E") else int(rule[:2])  # Easter falls in March or April
+    y = int(g["year"]) if g.get("year") else resolved_year(ctx, month)[0]
     if y is None:
         return Timex("DATE", f"XXXX-{rule}" if re.fullmatch(r"\d\d-\d\d", rule) else None, "day")
     d = holiday_date(rule, y)

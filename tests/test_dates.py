@@ -268,6 +268,7 @@ def test_dates_set_values(parse_text, text, span, value):
     ("Churches were full at Easter.", "Easter", "2025-04-20"),
     ("Airports expect record traffic at Thanksgiving.", "Thanksgiving", "2025-11-27"),
     ("The ceasefire held over Christmas 2014.", "Christmas 2014", "2014-12-25"),
+    ("Sales were weak over Christmas, the retailer said.", "Christmas", "2024-12-25"),
 ])
 def test_dates_holidays_resolve_against_the_publication_year(parse_text, text, span, value):
     row = find(dates_of(parse_text, text), span)

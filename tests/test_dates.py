@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from pipeline.dates import RULES, extract_dates, holiday_date, interval
+from pipeline.dates import extract_dates
+from pipeline.dates.calendar_math import holiday_date, interval
+from pipeline.dates.lexicon import ANCHOR_WORDS, RULES
 
 PUBLISHED = date(2025, 11, 20)  # a Thursday, ISO week 47
 
@@ -201,8 +203,6 @@ def test_dates_offsets_slice_back_to_text(parse_text, text):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_dates_every_rule_has_a_known_anchor(rule):
-    from pipeline.dates import ANCHOR_WORDS
-
     known = {c for classes in ANCHOR_WORDS.values() for c in classes} | {"digit"}
     assert rule.anchor in known
 

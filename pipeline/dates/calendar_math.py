@@ -86,7 +86,7 @@ def safe_date(y: int, m: int, d: int) -> date | None:
 
 
 def holiday_date(rule: str, y: int) -> date | None:
-    """The day a holiday RULE of lexicon.json (see its about_holiday) falls on in year Y."""
+    """The day a holiday RULE of lexicon.json (notation in its "about" note) falls on in year Y."""
     if rule.startswith("E"):
         return easter(y) + timedelta(days=int(rule[1:]))
     parts = rule.split("-")

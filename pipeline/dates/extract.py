@@ -215,16 +215,17 @@ def from_reference(t: Timex, ref: tuple) -> Timex:
     return replace(t, value=value, granularity=gran, anchored=False) if value else t
 
 
+FULL_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 NEIGHBOURS = 6  # candidates looked at on each side for the day of a clock time: bounded, so linear
 
 
 def day_in_sentence(chosen: list[Candidate], i: int, sentence_of: list[int]) -> Timex | None:
-    """The nearest day-granular DATE in the same sentence as candidate I, if any."""
+    """The nearest DATE or TIME that names a day, in the same sentence as candidate I, if any."""
     best = None
     for j in range(max(0, i - NEIGHBOURS), min(len(chosen), i + NEIGHBOURS + 1)):
         t = chosen[j].timex
-        if j == i or sentence_of[j] != sentence_of[i] or t.type != "DATE" or t.granularity != "day" \
-                or not t.value or "X" in t.value[:10]:
+        if j == i or sentence_of[j] != sentence_of[i] or not t.value or not FULL_DATE.match(t.value) \
+                or t.type == "TIME" and t.anaphor:  # a clock time that named no day of its own
             continue
         gap = max(chosen[i].start, chosen[j].start) - min(chosen[i].end, chosen[j].end)
         if best is None or gap < best[0]:

@@ -66,7 +66,7 @@ CLASSES = {
     "weekday": rf"(?-i:{alternation(w.capitalize() for w in WEEKDAYS if len(w) > 4)})",
     "day": r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)",
     "year": rf"(?<![\d$£€.,/#])(?:1[6-9]|20)\d\d(?![\d,.]\d)|{SPELLED_YEAR}",
-    "num": rf"(?:{NUMBER})(?P<half>\s+and\s+a\s+half)?",
+    "num": rf"(?:{NUMBER})(?P<half>\s+and\s+a\s+half|\s+1/2|\s*½)?",
     "unit": unit_alternation(),
     "relative": alternation(RELATIVE),
     "mod": alternation(MODS),
@@ -78,8 +78,8 @@ CLASSES = {
     "set": alternation(LEX["set"]),
     "holiday": rf"(?-i:{alternation(w.title().replace('S ', 's ') for w in LEX['holiday'])})".replace("'", "['’]"),
     "ordinal": alternation(LEX["ordinal"]),
-    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<minute>[0-5]\d))?"
-              r"(?:\s*(?P<ampm>[ap])\.?m\.?(?!\w)|\s+(?P<oclock>o'clock))?"
+    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<minute>[0-5]\d)(?::[0-5]\d)?)?"
+              r"(?:\s*(?P<ampm>[ap])\.?m\.?(?!\w)|\s+(?P<oclock>o'clock)|\s+(?P<hours>hours))?"
               rf"(?:\s*(?:\(\s*(?P<tzp>{ZONE})(?:\s*(?P<offp>[+-]\s*\d\d?))?\s*\)|(?P<tz>{ZONE})(?:\s*(?P<off>[+-]\s*\d\d?))?))?"
               rf"(?:\s+in\s+the\s+(?P<inpart>morning|afternoon|evening|night))?"
               r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"),
@@ -122,7 +122,7 @@ def load_rules(path: Path) -> list[Rule]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             name, type_, anchor, pattern = line.split("\t")
-            regex = re.compile(rf"(?<![\w'’-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
+            regex = re.compile(rf"(?<![\w'’:/-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
             rules.append(Rule(name, type_, anchor, regex))
     return rules
 

@@ -33,13 +33,16 @@ from pipeline.dates.lexicon import (
 )
 
 
+HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
+
+
 def number(text: str | None, half: str | None = None) -> str | None:
-    """'two' -> '2', '2.5' / 'two and a half' -> '2.5'; vague amounts ('several') -> 'X'."""
+    """'two' -> '2', '2.5' / 'two and a half' / '2 1/2' -> '2.5'; vague amounts ('several') -> 'X'."""
     if not text:
         return None
     text = " ".join(text.lower().replace(",", ".").split())
-    if text.endswith(" and a half"):
-        text, half = text[: -len(" and a half")], half or "half"
+    if m := HALF_SUFFIX.search(text):
+        text, half = text[:m.start()], half or "half"
     if text in LEX["vague_number"]:
         return "X"
     if re.fullmatch(r"\d+(\.\d+)?", text):
@@ -438,6 +441,8 @@ def clock_value(g: dict, ctx: Context) -> str | None:
     part = (g.get("inpart") or "").lower()
     tonight = (g.get("deictic") or "").lower() == "tonight"
     twelve_hour = ampm or part or g.get("oclock")
+    if g.get("hours") and not (g.get("sep") == ":" or tz):
+        return None  # "18:05 hours (local time)" is a clock time, "5 hours" a duration
     at_clock = g.get("sep") == ":" and (ctx.previous_word() in CLOCK_PREPOSITIONS or g.get("weekday") or g.get("deictic"))
     if not (twelve_hour or tz or at_clock or g.get("hour2")):
         return None

@@ -109,6 +109,7 @@ def test_dates_without_publication_date_stay_unresolved(parse_text, text, span, 
     ("The deal was delayed by two and a half years.", "two and a half years", "DURATION", "P2Y6M"),
     ("The talks lasted an hour and a half.", "an hour and a half", "DURATION", "PT1H30M"),
     ("He served 2 1/2 years in prison.", "2 1/2 years", "DURATION", "P2Y6M"),
+    ("The total exposure lasted 173,000 seconds.", "173,000 seconds", "DURATION", "PT173000S"),
     ("The rocket lifted off at 18:05 hours local time.", "18:05 hours local time", "TIME", "2025-11-20T18:05"),
     ("Apple holds an annual developers conference.", "annual", "SET", "P1Y"),
     ("The market is estimated to be worth $2.5 billion a year.", "a year", "SET", "P1Y"),
@@ -174,6 +175,7 @@ def test_dates_month_year_follows_tense(parse_text, text, span, value):
     ("There were 1600 applicants for the job last year.", "1600", "last year"),
     ("Officials said 2000 people had fled by Wednesday.", "2000", "Wednesday"),
     ("The Americans could leave as soon as the threats end, he said yesterday.", "soon", "yesterday"),
+    ("The crater formed 50 million years ago, scientists said on Monday.", "years ago", "Monday"),
 ])
 def test_dates_words_that_are_not_dates(parse_text, text, not_a_date, date_span):
     rows = dates_of(parse_text, text)

@@ -58,7 +58,7 @@ UNITS_WORDS = "one|two|three|four|five|six|seven|eight|nine"
 SPELLED_YEAR = (rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?|ten|eleven|twelve"
                 rf"|(?:thir|four|fif|six|seven|eigh|nine)teen)|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?")
 SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
-NUMBER = (rf"\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
+NUMBER = (rf"\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
           rf"|{SIMPLE_NUMBER}")
 CLASSES = {
     "month": rf"(?-i:{alternation(w.capitalize() for w in MONTHS)}|{alternation(w.upper() for w in MONTHS)})",
@@ -122,7 +122,7 @@ def load_rules(path: Path) -> list[Rule]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             name, type_, anchor, pattern = line.split("\t")
-            regex = re.compile(rf"(?<![\w'’:/-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
+            regex = re.compile(rf"(?<![\w'’:/.,-])(?:{expand(pattern)})(?!\w|-\w)", re.IGNORECASE)
             rules.append(Rule(name, type_, anchor, regex))
     return rules
 

@@ -33,6 +33,8 @@ from pipeline.dates.lexicon import (
 )
 
 
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
 
 
@@ -40,7 +42,7 @@ def number(text: str | None, half: str | None = None) -> str | None:
     """'two' -> '2', '2.5' / 'two and a half' / '2 1/2' -> '2.5'; vague amounts ('several') -> 'X'."""
     if not text:
         return None
-    text = " ".join(text.lower().replace(",", ".").split())
+    text = " ".join(THOUSANDS.sub("", text.lower()).replace(",", ".").split())  # "1,000" but "2,5" (= 2.5)
     if m := HALF_SUFFIX.search(text):
         text, half = text[:m.start()], half or "half"
     if text in LEX["vague_number"]:
@@ -338,7 +340,7 @@ def ago(g: dict, ctx: Context) -> Timex | None:
     n = number(g["num"], g.get("half")) if g.get("num") else "X"
     direction = g["dir"].lower()
     sign = -1 if direction in ("ago", "earlier") else 1
-    if n is None:
+    if n is None or n == "X" and ctx.previous_word() in LARGE_NUMBERS:  # "50 million years ago": no vague past
         return None
     if unit in ("decade", "century") and n != "X":
         n, unit = str(float(n) * (10 if unit == "decade" else 100)), "year"  # "a decade ago" is a year

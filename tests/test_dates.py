@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import spacy
+from spacy.tokens import Doc
 
 from pipeline.dates import extract_dates
 from pipeline.dates.calendar_math import holiday_date, interval
@@ -331,3 +333,19 @@ def test_dates_reference_time_follows_the_narrative(parse_text, text, span, valu
 def test_dates_hostile_shapes_give_the_expected_rows(parse_text, text, expected):
     rows = dates_of(parse_text, text)
     assert len(rows) == expected and all(text[r.start_char:r.end_char] == r.text for r in rows)
+
+
+@pytest.mark.parametrize("tagged, published, value", [
+    ("The/DT plant/NN closed/VBD in/IN December/NNP ./.", date(2025, 11, 20), "2024-12"),
+    ("The/DT plant/NN will/MD close/VB in/IN December/NNP ./.", date(2025, 11, 20), "2025-12"),
+    ("The/DT plant/NN will/MD reopen/VB in/IN March/NNP ./.", date(2025, 11, 20), "2026-03"),
+    ("The/DT council/NN convenes/VBZ in/IN January/NNP ./.", date(2025, 12, 10), "2026-01"),
+    ("The/DT council/NN convenes/VBZ in/IN June/NNP ./.", date(2025, 12, 10), "2025-06"),
+    ("Talks/NNS continue/VBP until/IN February/NNP ./.", date(2025, 11, 20), "2026-02"),
+])
+def test_dates_month_year_from_tense_on_hand_built_docs(tagged, published, value):
+    """The rule under test, not the tagger: a Doc with the tags given."""
+    words, tags = zip(*(pair.rsplit("/", 1) for pair in tagged.split()))
+    doc = Doc(spacy.blank("en").vocab, words=list(words), tags=list(tags), sent_starts=[True] + [False] * (len(words) - 1))
+    rows = extract_dates(doc, article_id="t1", text=doc.text, published=published)
+    assert [(r.text, r.value) for r in rows] == [(words[-2], value)]

@@ -32,7 +32,6 @@ from pipeline.dates.lexicon import (
     Timex,
 )
 
-
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")

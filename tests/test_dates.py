@@ -346,6 +346,7 @@ def test_dates_hostile_shapes_give_the_expected_rows(parse_text, text, expected)
 def test_dates_month_year_from_tense_on_hand_built_docs(tagged, published, value):
     """The rule under test, not the tagger: a Doc with the tags given."""
     words, tags = zip(*(pair.rsplit("/", 1) for pair in tagged.split()))
-    doc = Doc(spacy.blank("en").vocab, words=list(words), tags=list(tags), sent_starts=[True] + [False] * (len(words) - 1))
+    starts = [True] + [False] * (len(words) - 1)
+    doc = Doc(spacy.blank("en").vocab, words=list(words), tags=list(tags), sent_starts=starts)
     rows = extract_dates(doc, article_id="t1", text=doc.text, published=published)
     assert [(r.text, r.value) for r in rows] == [(words[-2], value)]

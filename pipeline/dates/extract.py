@@ -158,7 +158,8 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     doc_text = without_header(text)  # same offsets as doc.text, which spaCy rebuilds on every access
     chosen = non_overlapping(rule_candidates(doc, doc_text, published), len(doc_text))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
-    chosen = resolve_anaphors(chosen, [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0])
+    sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
+    chosen = resolve_anaphors(chosen, sentence_starts)
     return [date_row(article_id, text, c) for c in chosen]
 
 

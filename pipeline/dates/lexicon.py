@@ -55,10 +55,12 @@ def unit_alternation() -> str:
 
 ZONE = rf"(?-i:{alternation(z.upper() for z in LEX['timezone'] if z != 'local time')})|local\s+time"
 UNITS_WORDS = "one|two|three|four|five|six|seven|eight|nine"
-SPELLED_YEAR = (rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?|ten|eleven|twelve"
-                rf"|(?:thir|four|fif|six|seven|eigh|nine)teen)|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?")
+SPELLED_YEAR = (rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?"
+                rf"|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen)"
+                rf"|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?")
 SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
-NUMBER = (rf"\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:[.,]\d+)?|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
+NUMBER = (rf"\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:[.,]\d+)?"
+          rf"|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
           rf"|{SIMPLE_NUMBER}")
 CLASSES = {
     "month": rf"(?-i:{alternation(w.capitalize() for w in MONTHS)}|{alternation(w.upper() for w in MONTHS)})",
@@ -132,8 +134,10 @@ RULES = load_rules(MODELS / "rules.tsv")
 def anchor_words() -> dict[str, set[str]]:
     """Lowercase word -> anchor classes it belongs to; a phrase is anchored by its last word."""
     classes = {"unit": [*UNITS, "centuries", "period", "end", *(u + "s" for u in UNITS)], "half": ["half"],
-               "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"], *(p + "s" for p in LEX["part_of_day"])], "reference": LEX["reference"],
-               "set": LEX["set"], "season": LEX["season"], "month": MONTHS, "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
+               "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"],
+                           *(p + "s" for p in LEX["part_of_day"])],
+               "reference": LEX["reference"], "set": LEX["set"], "season": LEX["season"], "month": MONTHS,
+               "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
                "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand"]}
     out: dict[str, set[str]] = {}
     for name, words in classes.items():

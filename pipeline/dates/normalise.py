@@ -157,7 +157,8 @@ def month(g: dict, ctx: Context) -> Timex | None:
 def year(g: dict, ctx: Context) -> Timex | None:
     """A number is a year only where it reads as one: not in a name ('Resolution 1718', 'Russell 2000 Index'; but
     'WWDC 2005'), a catalogue number ('2008 QH24') or a count ('1600 applicants'); spelled out after 'in'."""
-    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or ctx.text[ctx.start:ctx.end].lower().startswith("the year")):
+    says_year = ctx.text[ctx.start:ctx.end].lower().startswith("the year")
+    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year):
         return None
     name = NAME_BEFORE.search(ctx.before())
     if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
@@ -217,7 +218,8 @@ def quarter(g: dict, ctx: Context) -> Timex | None:
     if g.get("year") or g.get("qyear"):
         return Timex("DATE", f"{g.get('year') or g['qyear']}-Q{q}", "quarter")
     y = relyear("last" if g.get("yearago") else g.get("relyear"), ctx)
-    if y is not None and not g.get("relyear") and not g.get("yearago") and ctx.tense() == "past" and q > (ctx.dct.month - 1) // 3 + 1:
+    ahead = y is not None and q > (ctx.dct.month - 1) // 3 + 1
+    if ahead and not g.get("relyear") and not g.get("yearago") and ctx.tense() == "past":
         y -= 1
     return Timex("DATE", f"{y}-Q{q}" if y else f"XXXX-Q{q}", "quarter", anchored=y is not None)
 
@@ -444,7 +446,8 @@ def clock_value(g: dict, ctx: Context) -> str | None:
     twelve_hour = ampm or part or g.get("oclock")
     if g.get("hours") and not (g.get("sep") == ":" or tz):
         return None  # "18:05 hours (local time)" is a clock time, "5 hours" a duration
-    at_clock = g.get("sep") == ":" and (ctx.previous_word() in CLOCK_PREPOSITIONS or g.get("weekday") or g.get("deictic"))
+    day_named = g.get("weekday") or g.get("deictic")
+    at_clock = g.get("sep") == ":" and (ctx.previous_word() in CLOCK_PREPOSITIONS or day_named)
     if not (twelve_hour or tz or at_clock or g.get("hour2")):
         return None
     if twelve_hour and not 1 <= hour <= 12:
@@ -538,9 +541,11 @@ def the_day(g: dict, ctx: Context) -> Timex | None:
 
 NORMALISERS = {
     "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
-    "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half, "season": season,
-    "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit, "rel_weekday": rel_weekday, "that_unit": that_unit,
-    "rel_month": rel_month, "weekday": weekday, "ago": ago, "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
+    "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half,
+    "season": season, "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit,
+    "rel_weekday": rel_weekday, "that_unit": that_unit, "rel_month": rel_month, "weekday": weekday, "ago": ago,
+    "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
     "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
-    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day, "weekend": weekend, "the_day": the_day, "the_year": the_year, "year_end": year_end,
+    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day,
+    "weekend": weekend, "the_day": the_day, "the_year": the_year, "year_end": year_end,
 }

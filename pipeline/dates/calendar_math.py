@@ -19,7 +19,7 @@ def week_value(d: date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def shifted(dct: date, unit: str, n: int) -> tuple[str, str] | None:
+def shifted(dct: date, unit: str, n: int) -> tuple[str, str]:
     """(value, granularity) of the UNIT N steps from DCT: this week, last month, next year, ..."""
     if unit == "day":
         return (dct + timedelta(days=n)).isoformat(), "day"
@@ -38,7 +38,7 @@ def shifted(dct: date, unit: str, n: int) -> tuple[str, str] | None:
         return str(dct.year // 10 + n), "decade"
     if unit == "century":
         return str(dct.year // 100 + n), "century"
-    return None
+    raise ValueError(f"{unit} is no calendar unit")  # hours, trading days: no row (rule_candidates)
 
 
 def interval(value: str | None) -> tuple[date, date] | None:

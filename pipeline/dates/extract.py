@@ -20,6 +20,8 @@ from pipeline.dates.normalise import NORMALISERS
 from pipeline.rows import DateRow
 
 CAPITALISED_CLASSES = {"month", "weekday", "holiday"}
+DIGIT: set[str] = {"digit"}
+NONE: set[str] = set()
 WORD = re.compile(r"\w+")
 WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / after its anchor word
 WORD_REACH = 40  # a window ends at the end of a word, unless a run without spaces is longer (kept linear)
@@ -45,9 +47,9 @@ def windows(text: str) -> dict[str, list[tuple[int, int]]]:
     for m in WORD.finditer(text):
         word = m.group()
         if word[0].isdigit():
-            classes: set[str] | tuple[str] = ("digit",)
+            classes = DIGIT
         else:
-            classes = ANCHOR_WORDS.get(word.lower(), ())
+            classes = ANCHOR_WORDS.get(word.lower(), NONE)
             if classes and not word[0].isupper():
                 classes = classes - CAPITALISED_CLASSES
         for name in classes:
@@ -176,17 +178,17 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> lis
     out, ref, period = [], None, None
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
     for i, c in enumerate(chosen):
-        t = c.timex
-        mode = t.anaphor[2] if t.anaphor else None
-        if mode == "clock":
+        t, anaphor = c.timex, c.timex.anaphor
+        mode = anaphor[2] if anaphor else None
+        if anaphor and mode == "clock":
             day = day_in_sentence(chosen, i, sentence_of)
-            if day:
+            if day and day.value and t.value:
                 c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
                                              anchored=day.anchored))
-        elif mode in PERIOD_MODES and period:
-            c = replace(c, timex=from_reference(t, period))
-        elif mode and mode not in PERIOD_MODES and ref and follows(t.anaphor, ref):
-            c = replace(c, timex=from_reference(t, ref))
+        elif anaphor and mode in PERIOD_MODES and period:
+            c = replace(c, timex=from_reference(t, anaphor, period))
+        elif anaphor and mode not in PERIOD_MODES and ref and follows(anaphor, ref):
+            c = replace(c, timex=from_reference(t, anaphor, ref))
         t = c.timex
         if mode not in (*PERIOD_MODES, "same") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
                 and (span := interval(t.value)):
@@ -203,17 +205,18 @@ def follows(anaphor: tuple[str, int, str], ref: tuple) -> bool:
     return mode == "same" or GRANULARITY_RANK[ref[1]] <= GRANULARITY_RANK[UNITS[unit][1]]
 
 
-def from_reference(t: Timex, ref: tuple) -> Timex:
-    unit, n, mode = t.anaphor
-    if mode == "year":
-        return replace(t, value=t.value[:4] + ref[2][4:], granularity=ref[1], anchored=False)
+def from_reference(t: Timex, anaphor: tuple[str, int, str], ref: tuple) -> Timex:
+    """T's value counted by ANAPHOR (unit, steps, mode) from REF (first day, granularity, value)."""
+    unit, n, mode = anaphor
+    if mode == "year":  # "the 1988 period": that year's quarter of the report
+        return replace(t, value=f"{(t.value or 'XXXX')[:4]}{ref[2][4:]}", granularity=ref[1], anchored=False)
     if mode == "unit":
-        got = shifted(ref[0], unit, n)
-        return replace(t, value=got[0], granularity=got[1], anchored=False) if got else t
+        value, gran = shifted(ref[0], unit, n)
+        return replace(t, value=value, granularity=gran, anchored=False)
     gran = "day" if GRANULARITY_RANK[ref[1]] == 0 else ref[1]
     moved = add_months(ref[0], n * 3) if unit == "quarter" else shifted_day(ref[0], unit, n)
-    value = value_at(moved, gran, ref[2])
-    return replace(t, value=value, granularity=gran, anchored=False) if value else t
+    at_ref = value_at(moved, gran, ref[2])
+    return replace(t, value=at_ref, granularity=gran, anchored=False) if at_ref else t
 
 
 FULL_DATE = re.compile(r"\d{4}-\d\d-\d\d")

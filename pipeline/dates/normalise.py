@@ -93,15 +93,14 @@ def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     convenes in January', in December), the year that puts the month nearest the DCT."""
     if ctx.dct is None:
         return None, False
-    y = ctx.dct.year
-    nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - ctx.dct.month))
+    y, m = ctx.dct.year, ctx.dct.month
+    nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - m))
     tense = tense_near(ctx.doc, ctx.start, ctx.end)
-    if ctx.previous_word() in DEADLINE or (
-            tense == "present" and abs((nearest - y) * 12 + month - ctx.dct.month) <= NEAR_MONTHS):
+    if ctx.previous_word() in DEADLINE or (tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
         return nearest, True
-    if tense == "past" and month > ctx.dct.month:
+    if tense == "past" and month > m:
         return y - 1, True
-    if tense == "future" and month < ctx.dct.month:
+    if tense == "future" and month < m:
         return y + 1, True
     return y, True
 
@@ -218,9 +217,9 @@ def quarter(g: dict, ctx: Context) -> Timex | None:
     if g.get("year") or g.get("qyear"):
         return Timex("DATE", f"{g.get('year') or g['qyear']}-Q{q}", "quarter")
     y = relyear("last" if g.get("yearago") else g.get("relyear"), ctx)
-    ahead = y is not None and q > (ctx.dct.month - 1) // 3 + 1
-    if ahead and not g.get("relyear") and not g.get("yearago") and ctx.tense() == "past":
-        y -= 1
+    if y is not None and ctx.dct and q > (ctx.dct.month - 1) // 3 + 1 and not (g.get("relyear") or g.get("yearago")) \
+            and ctx.tense() == "past":
+        y -= 1  # "the fourth quarter" in October, said of the past: last year's
     return Timex("DATE", f"{y}-Q{q}" if y else f"XXXX-Q{q}", "quarter", anchored=y is not None)
 
 
@@ -278,8 +277,8 @@ def relative_date(ctx: Context, unit: str, n: int, mod: str | None = None, anaph
     anaphor = (unit, n, "unit") if anaphoric else None
     if ctx.dct is None:
         return Timex("DATE", None, UNITS[unit][1], mod, anaphor=anaphor)
-    got = shifted(ctx.dct, unit, n)
-    return Timex("DATE", got[0], got[1], mod, anchored=True, anaphor=anaphor) if got else None
+    value, gran = shifted(ctx.dct, unit, n)
+    return Timex("DATE", value, gran, mod, anchored=True, anaphor=anaphor)
 
 
 def rel_unit(g: dict, ctx: Context) -> Timex | None:
@@ -354,8 +353,8 @@ def ago(g: dict, ctx: Context) -> Timex | None:
         return Timex("DATE", None, UNITS[unit][1], anaphor=anaphor)
     if unit == "week":
         return Timex("DATE", (ctx.dct + timedelta(weeks=steps)).isoformat(), "day", anchored=True, anaphor=anaphor)
-    got = shifted(ctx.dct, unit, steps)
-    return Timex("DATE", got[0], got[1], anchored=True, anaphor=anaphor) if got else None
+    value, gran = shifted(ctx.dct, unit, steps)
+    return Timex("DATE", value, gran, anchored=True, anaphor=anaphor)
 
 
 def quarter_ref(g: dict, ctx: Context) -> Timex | None:
@@ -378,8 +377,8 @@ def quarter_ref(g: dict, ctx: Context) -> Timex | None:
 def same_period(g: dict, ctx: Context) -> Timex | None:
     """'the same period (a year earlier)': the narrative's last date (a year back)."""
     back = -1 if g.get("yearago") else 0
-    got = shifted(ctx.dct, "year", back) if ctx.dct else None
-    return Timex("DATE", got[0] if got else None, "year", anchored=bool(got), anaphor=("year", back, "same"))
+    value = shifted(ctx.dct, "year", back)[0] if ctx.dct else None
+    return Timex("DATE", value, "year", anchored=value is not None, anaphor=("year", back, "same"))
 
 
 def range_dur(g: dict, ctx: Context) -> Timex | None:
@@ -389,6 +388,7 @@ def range_dur(g: dict, ctx: Context) -> Timex | None:
 
 def duration(g: dict, ctx: Context) -> Timex | None:
     unit = unit_of(g["unit"])
+    n: str | None
     if g.get("vague"):
         n = "X"
         if not g["unit"].lower().endswith("s"):
@@ -437,7 +437,7 @@ CLOCK_PREPOSITIONS = {"at", "by", "until", "till", "from", "around", "about", "b
 def clock_value(g: dict, ctx: Context) -> str | None:
     """'THH:MM' (with 'Z' for UTC) of a clock time that says it is one: a.m./p.m., a zone, o'clock, 'in the
     morning', or hours:minutes after a preposition of time ('at 14:30'); else None ('3.5 points')."""
-    hour = int(g.get("hour") or g.get("hour2"))
+    hour = int(g.get("hour") or g["hour2"])
     minute = g.get("minute") or g.get("minute2")
     ampm = (g.get("ampm") or "").lower()
     tz = (g.get("tz") or g.get("tzp") or g.get("tz3") or "").lower()

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from pipeline.config import load_config
 from pipeline.engine import EngineError
+from pipeline.inputs import InputMissing, check_input
 from pipeline.runner import run
 from pipeline.store import OutputLocked, open_output
 
@@ -37,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="process an input folder into Parquet tables")
-    run_cmd.add_argument("--input", type=Path, required=True, help="folder of *.txt and *.jsonl articles")
+    run_cmd.add_argument("--input", required=True,
+                         help="folder, file, or fsspec URL (s3://..., gs://..., memory://...) of articles: *.txt, "
+                              "*.jsonl(.gz), *.csv, *.parquet; *.html, *.warc(.gz) with pip install '.[web]'")
     run_cmd.add_argument("--output", required=True,
                          help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
     run_cmd.add_argument("--config", type=Path, help="TOML settings file (default: pipeline.toml)")
@@ -53,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not args.input.is_dir():
-        print(f"error: input folder {args.input} does not exist: give an existing folder with --input", file=sys.stderr)
+    try:
+        check_input(args.input)
+    except InputMissing as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         output = open_output(args.output)

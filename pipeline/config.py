@@ -11,6 +11,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_ROOT / "models"
 FULL_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+ARTICLE_FIELDS = ("id", "text", "published", "title", "url")  # what [pipeline.columns] may map
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +25,7 @@ class Config:
     max_chars: int = 200_000  # longer texts are parsed in pieces
     engine: str = "local"  # local (process pool) or dask
     scheduler: str | None = None  # Dask scheduler address; none starts a local cluster
+    columns: dict[str, str] | None = None  # CSV/Parquet column of each article field; unnamed ones as the field
 
     @property
     def processes(self) -> int:
@@ -42,7 +44,20 @@ class Config:
         given = {k: v for k, v in options.items() if v is not None}
         if "components" in given:
             given["components"] = tuple(given["components"])
+        if "columns" in given:
+            given["columns"] = column_mapping(given["columns"])
         return replace(self, **given)
+
+
+def column_mapping(columns: Any) -> dict[str, str]:
+    """COLUMNS checked: a table of article field -> column name."""
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise ValueError("columns must be a table of field = \"column name\" ([pipeline.columns])")
+    unknown = sorted(set(columns) - set(ARTICLE_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) in [pipeline.columns]: {', '.join(unknown)} "
+                         f"(known: {', '.join(ARTICLE_FIELDS)})")
+    return dict(columns)
 
 
 def load_config(path: Path | None = None) -> Config:

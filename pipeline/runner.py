@@ -25,10 +25,11 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from pipeline import __version__
-from pipeline.articles import Article, read_articles
+from pipeline.articles import Article
 from pipeline.card import write_card
 from pipeline.config import MODELS_DIR, Config
 from pipeline.engine import Tables, run_engine
+from pipeline.inputs import read_articles
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
@@ -50,7 +51,7 @@ class RunSummary:
     run_id: str
 
 
-def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: str | os.PathLike, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
@@ -65,7 +66,7 @@ def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, ful
         return result
 
 
-def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
+def update(input_dir: str | os.PathLike, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
            full_refresh: bool, progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
     sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run
@@ -74,7 +75,7 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
 
     kept: dict[str, Entry] = {}
     moved: dict[str, str] = {}
-    todo = changed_items(read_articles(input_dir), previous, kept, moved)
+    todo = changed_items(read_articles(input_dir, columns=cfg.columns), previous, kept, moved)
     parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
     with progress_bar(progress) as bar:
         for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):

@@ -6,7 +6,6 @@ Nothing read is evaluated or unpickled (JSON only), and no path is ever built fr
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
@@ -253,7 +252,8 @@ def record_id(record: dict) -> str:
 
 def read_jsonl(path: Path) -> Iterator[Article | ErrorRow]:
     """One article per line; a .jsonl.gz is read as it is decompressed (a truncated one up to where it breaks)."""
-    with path.open("rb") as file, (gzip.open(file) if path.name.endswith(".gz") else file) as lines:
+    with path.open("rb") as file:
+        lines = gzip_lines(file) if path.name.endswith(".gz") else file
         for number, raw in enumerate(lines, start=1):
             source = clean(f"{path}:{number}")
             if not raw.strip():
@@ -267,6 +267,35 @@ def read_jsonl(path: Path) -> Iterator[Article | ErrorRow]:
                 yield ErrorRow(source=source, article_id=None, stage="read", error=reason(err))
 
 
+def gunzip(file, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """The decompressed bytes of the gzip stream FILE (one member or several), a chunk at a time.
+
+    Raises EOFError when the stream ends inside a member, after every byte before the cut.
+    """
+    inflate = zlib.decompressobj(wbits=31)
+    while chunk := file.read(chunk_size):
+        yield inflate.decompress(chunk)
+        while inflate.eof and inflate.unused_data:  # the next member
+            rest, inflate = inflate.unused_data, zlib.decompressobj(wbits=31)
+            yield inflate.decompress(rest)
+    if not inflate.eof:
+        raise EOFError("compressed stream ends inside a member")
+
+
+def gzip_lines(file) -> Iterator[bytes]:
+    """The lines of the gzip stream FILE as it decompresses: a cut-short file loses only its last partial line."""
+    pending: list[bytes] = []  # the line begun in earlier chunks (a list: joining once keeps a long line linear)
+    for data in gunzip(file):
+        *lines, tail = data.split(b"\n")
+        if lines:
+            lines[0] = b"".join([*pending, lines[0]])
+            pending = []
+            yield from (line + b"\n" for line in lines)
+        pending.append(tail)
+    if any(pending):
+        yield b"".join(pending)
+
+
 def reason(err: BaseException) -> str:
     """ERR in words a person understands, for the errors table."""
     if isinstance(err, json.JSONDecodeError):
@@ -277,7 +306,7 @@ def reason(err: BaseException) -> str:
         return "invalid JSON: nested too deeply"
     if isinstance(err, EOFError):
         return "compressed file is truncated: it ends before its last record"
-    if isinstance(err, (gzip.BadGzipFile, zlib.error)):
+    if isinstance(err, zlib.error):
         return f"compressed file is corrupt: {err}"
     if isinstance(err, FileNotFoundError):
         return "file disappeared before it could be read"

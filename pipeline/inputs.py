@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -182,7 +183,7 @@ def read_file(path, kind: Kind | None = None, columns: Mapping[str, str] | None 
             raise InputError(f"not an input of a known kind ({', '.join(KINDS)})")
         reader = kind.reader()
         yield from reader(path, columns) if kind.takes_columns else reader(path)
-    except (ValueError, OSError, EOFError) as err:
+    except (ValueError, OSError, EOFError, zlib.error) as err:
         yield ErrorRow(source=clean(str(path)), article_id=None, stage="read", error=reason(err))
 
 

@@ -35,7 +35,8 @@ def check_header(header: Iterable[str], names: dict[str, str]) -> None:
 def row_article(row: Mapping, names: dict[str, str], source: str) -> Article | ErrorRow:
     """The article of one row (FIELD -> value under its column), or why it is none."""
     record = {field: row.get(column) for field, column in names.items()}
-    record["published"] = record["published"] if record["published"] not in ("", None) else None
+    for field in ("published", "title", "url"):  # an empty CSV cell means no value
+        record[field] = record[field] if record[field] != "" else None
     try:
         return make_article(record_id(record), source, record["text"], record)
     except ValueError as err:

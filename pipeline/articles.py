@@ -12,7 +12,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +60,12 @@ class Article:
     header_end: int = 0  # end of a leading `date YYYY-MM-DD` header, which is metadata, not prose
     published_error: str | None = None  # why a publication date that was given could not be read
     payload_sha256: str | None = None  # hash of the raw page an extracted article came from
+
+    def __setstate__(self, state: list) -> None:
+        """Unpickle; fields added since STATE was pickled (e.g. in a parse cache) take their defaults."""
+        names = fields(self)
+        for field, value in zip(names, [*state, *(f.default for f in names[len(state):])]):
+            object.__setattr__(self, field.name, value)
 
     @property
     def content_sha256(self) -> str:

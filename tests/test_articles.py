@@ -168,3 +168,12 @@ def test_articles_header_blanked_in_one_place(text, end):
     assert header_end(text) == end
     assert without_header(text) == " " * end + text[end:]
     assert make_article("a", "s", text, {}).text_for_parser() == without_header(text)
+
+
+def test_articles_unpickled_from_an_older_version_gets_new_fields_defaults():
+    article = make_article("a", "s", "date 2025-11-20\n" + TEXT, {"title": "T"})
+    old = Article.__new__(Article)
+    old.__setstate__([getattr(article, name) for name in
+                      ("article_id", "source", "text", "published", "title", "url", "header_end")])
+    assert (old.published, old.header_end, old.published_error, old.payload_sha256) == (article.published, 16, None, None)
+    assert old.content_sha256 == article.content_sha256

@@ -157,8 +157,8 @@ def input_files(root: str | os.PathLike) -> list:
         found = sorted(fs.find(path))
         listed = frozenset(found)
         return [RemotePath(fs, p, listed) for p in found]
-    path = local_path(root)
-    return sorted(path.rglob("*")) if path.is_dir() else [path]
+    folder = local_path(root)
+    return sorted(folder.rglob("*")) if folder.is_dir() else [folder]
 
 
 def check_regular_file(path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import htmldate
 import trafilatura
+from trafilatura.settings import Document
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.articles import Article, InputError, Skipped, clean, make_article, reason
@@ -25,15 +26,21 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 def page_article(page: bytes, article_id: str, source: str, url: str | None = None) -> Article:
     """The article in the HTML PAGE; InputError when the page holds none."""
-    # fast: no fallback extractors, which take bylines, captions and teasers in with a short article's text.
-    found = trafilatura.bare_extraction(page, url=url, with_metadata=True, fast=True, favor_precision=True,
-                                        include_comments=False, include_tables=False, include_images=False)
+    found = main_text(page, url)
     text = "\n\n".join(paragraphs(found.text or "", found.title)) if found else ""
-    if not text:
+    if not found or not text:
         raise InputError("no article text found in the page")
     published = found.date or htmldate.find_date(page, extensive_search=False, original_date=True)
     meta = {"published": published, "title": found.title, "url": url or found.url}
     return make_article(article_id, source, text, meta, payload_sha256=hashlib.sha256(page).hexdigest())
+
+
+def main_text(page: bytes, url: str | None) -> Document | None:
+    """trafilatura's main text and metadata of PAGE."""
+    # fast: no fallback extractors, which take bylines, captions and teasers in with a short article's text.
+    found = trafilatura.bare_extraction(page, url=url, with_metadata=True, fast=True, favor_precision=True,
+                                        include_comments=False, include_tables=False, include_images=False)
+    return found if isinstance(found, Document) else None
 
 
 def paragraphs(text: str, title: str | None) -> list[str]:

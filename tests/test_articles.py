@@ -7,8 +7,18 @@ from datetime import date, datetime
 
 import pytest
 
-from pipeline.articles import (Article, InputError, check_text, decode, header_end, make_article, parse_date, reason,
-                               record_id, without_header)
+from pipeline.articles import (
+    Article,
+    InputError,
+    check_text,
+    decode,
+    header_end,
+    make_article,
+    parse_date,
+    reason,
+    record_id,
+    without_header,
+)
 from pipeline.inputs import read_articles, read_file
 from pipeline.rows import ErrorRow
 

@@ -17,7 +17,7 @@ import pytest
 from pipeline.articles import Article
 from pipeline.cli import main
 from pipeline.config import Config
-from pipeline.inputs import (InputMissing, InputStats, MissingExtra, check_input, kind_of, read_articles)
+from pipeline.inputs import InputMissing, InputStats, MissingExtra, check_input, kind_of, read_articles
 from pipeline.rows import ErrorRow
 
 TEXT = "Steve Witkoff met Rustem Umerov in Miami on Sunday."

@@ -20,9 +20,10 @@ import dateparser.date
 from spacy.tokens import Doc
 
 from pipeline.articles import without_header
+from pipeline.config import MODELS_DIR
 from pipeline.rows import DateRow
 
-MODELS = Path(__file__).resolve().parent.parent / "models" / "dates"
+MODELS = MODELS_DIR / "dates"
 LEX = json.loads((MODELS / "lexicon.json").read_text(encoding="utf-8"))
 
 MONTHS: dict[str, int] = LEX["month"]

@@ -203,8 +203,8 @@ def test_bad_input_no_path_built_from_ids_and_nothing_executed(bad_run):
     root, out, _ = bad_run
     assert not list(root.parent.rglob("PWNED")) and not Path("PWNED").exists()
     assert not (out.parent / "x").exists() and not (out / "a").exists()
-    assert {p.name for p in out.iterdir()} <= {"README.md", "_manifest.parquet", ".lock", "articles", "sentences",
-                                             "tokens", "mentions", "entities", "dates", "quotes", "errors"}
+    assert {p.name for p in out.iterdir()} <= {"README.md", "_manifest.parquet", "_summary.json", ".lock", "articles",
+                                             "sentences", "tokens", "mentions", "entities", "dates", "quotes", "errors"}
 
 
 def test_bad_input_table_folders_hold_only_parquet(bad_run):

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.articles import Article
 from pipeline.cli import main
-from pipeline.config import Config
+from pipeline.config import Config, ConfigError
 from pipeline.inputs import InputMissing, InputStats, MissingExtra, check_input, kind_of, read_articles
 from pipeline.rows import ErrorRow
 
@@ -143,12 +143,14 @@ def test_inputs_parquet_with_column_mapping(tmp_path):
 
 
 @pytest.mark.parametrize("columns, message", [
-    ({"body": "text"}, "unknown field(s) in [pipeline.columns]: body"),
-    ({"text": 3}, "columns must be a table"),
+    ('body = "text"', "pipeline.columns: unknown field 'body'"),
+    ("text = 3", "pipeline.columns: must be a table of strings"),
 ])
-def test_inputs_column_mapping_checked(columns, message):
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
-        Config().with_options(columns=columns)
+def test_inputs_column_mapping_checked(tmp_path, columns, message):
+    (tmp_path / "p.toml").write_text(f"[pipeline.columns]\n{columns}\n")
+    with pytest.raises(ConfigError) as error:
+        Config.from_toml(tmp_path / "p.toml")
+    assert str(error.value).startswith(f"{tmp_path / 'p.toml'}: {message}")
 
 
 def test_inputs_column_mapping_from_toml(tmp_path):
@@ -207,7 +209,7 @@ def test_inputs_missing_extra_is_one_error_naming_it(tmp_path, monkeypatch):
 def test_inputs_missing_extra_run_exits_with_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "page.warc.gz").write_bytes(b"")
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
-    assert main(["run", "--input", str(tmp_path), "--output", str(tmp_path / "out"), "--n-process", "1"]) == 1
+    assert main(["run", "--input", str(tmp_path), "--output", str(tmp_path / "out"), "--n-process", "1"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "news-pipeline[web]" in err
 
@@ -228,3 +230,13 @@ def test_inputs_single_file_run(single_file_run):
     articles = pd.read_parquet(out / "articles")
     assert sorted(articles.article_id) == ["r0", "r1"]
     assert len(pd.read_parquet(out / "mentions")) > 0
+
+
+def test_inputs_run_summary_names_skipped_files(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(TEXT)
+    (tmp_path / "in" / "notes.pkl").write_bytes(b"\x80\x04")
+    assert main(["run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--n-process", "1"]) == 0
+    assert f"skipped files (unknown kind): 1\n    {tmp_path / 'in' / 'notes.pkl'}" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "out" / "_summary.json").read_text())
+    assert (summary["articles"], summary["skipped_files"]) == (1, [str(tmp_path / "in" / "notes.pkl")])

@@ -147,7 +147,7 @@ def test_web_warc_tables_equal_jsonl_tables(jsonl_and_warc_runs, table):
     if "article_id" in from_warc:
         ids = {record_id_of(r["url"]).strip("<>"): r["id"] for r in SAMPLE}
         from_warc["article_id"] = from_warc.article_id.map(ids)
-    dropped = ["source", "content_sha256", "run_id", "processed_at"]
+    dropped = ["source", "content_sha256", "run_id", "processed_at", "quote_id"]  # quote_id hashes article_id
     key = [c for c in ["article_id", "start_char", "token_index", "sentence_index", "entity_id"] if c in from_jsonl]
     tidy = [df.drop(columns=[c for c in dropped if c in df]).sort_values(key).reset_index(drop=True)
             for df in (from_jsonl, from_warc)]
@@ -157,9 +157,11 @@ def test_web_warc_tables_equal_jsonl_tables(jsonl_and_warc_runs, table):
 
 def test_web_rerun_after_adding_a_warc_processes_only_its_records(tmp_path):
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.warc.gz").write_bytes(warc_bytes(SAMPLE[:2]))
+    (tmp_path / "in" / "a.warc.gz").write_bytes(warc_bytes(SAMPLE[:2], EXTRA[:2]))
     cfg, out = Config(n_process=1), tmp_path / "out"
-    assert run(tmp_path / "in", out, cfg, progress=False).processed == 2
+    first = run(tmp_path / "in", out, cfg, progress=False)
+    assert first.processed == 2 and first.skipped_records == {
+        "WARC warcinfo record": 1, "WARC request record": 4, "not HTML (image/png)": 1, "HTTP status 404": 1}
     (tmp_path / "in" / "b.warc.gz").write_bytes(warc_bytes(SAMPLE[2:3]))
     summary = run(tmp_path / "in", out, cfg, progress=False)
     assert (summary.processed, summary.articles) == (1, 3)

@@ -240,3 +240,11 @@ def test_inputs_run_summary_names_skipped_files(tmp_path, capsys):
     assert f"skipped files (unknown kind): 1\n    {tmp_path / 'in' / 'notes.pkl'}" in capsys.readouterr().out
     summary = json.loads((tmp_path / "out" / "_summary.json").read_text())
     assert (summary["articles"], summary["skipped_files"]) == (1, [str(tmp_path / "in" / "notes.pkl")])
+
+
+def test_inputs_run_from_a_url(memory_input, tmp_path):
+    assert main(["run", "--input", memory_input, "--output", str(tmp_path / "out"), "--n-process", "1"]) == 0
+    articles = pd.read_parquet(tmp_path / "out" / "articles")
+    assert sorted(articles.source) == [f"{memory_input}/a.txt", f"{memory_input}/more/news.jsonl:1",
+                                       f"{memory_input}/more/news.jsonl:2"]
+    assert memory_input in (tmp_path / "out" / "README.md").read_text()

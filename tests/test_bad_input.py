@@ -254,3 +254,9 @@ def test_bad_input_unreadable_date_article_kept_without_date(bad_run, article_id
     articles = pd.read_parquet(bad_run[1] / "articles").set_index("article_id")
     assert pd.isna(articles.loc[article_id, "published"])
     assert len(pd.read_parquet(bad_run[1] / "mentions").query("article_id == @article_id")) > 0
+
+
+def test_bad_input_unknown_kind_named_in_summary(bad_run):
+    root, out, _ = bad_run
+    summary = json.loads((out / "_summary.json").read_text())
+    assert summary["skipped_files"] == [str(root / "notes.pkl")]

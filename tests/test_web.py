@@ -165,3 +165,40 @@ def test_web_rerun_after_adding_a_warc_processes_only_its_records(tmp_path):
     (tmp_path / "in" / "b.warc.gz").write_bytes(warc_bytes(SAMPLE[2:3]))
     summary = run(tmp_path / "in", out, cfg, progress=False)
     assert (summary.processed, summary.articles) == (1, 3)
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory):
+    """One run over every web and table kind, each with a broken input beside good ones."""
+    root = tmp_path_factory.mktemp("mixed")
+    whole = warc_bytes(SAMPLE[:2], EXTRA)
+    (root / "good.warc.gz").write_bytes(whole)
+    (root / "cut.warc.gz").write_bytes(warc_bytes(SAMPLE[2:5])[:-200])
+    (root / "story.html").write_text(page_of(SAMPLE[5]), encoding="utf-8")
+    (root / "home.html").write_bytes(NO_ARTICLE)
+    (root / "rows.csv").write_text("id,text\ncsv-1,Rustem Umerov met Steve Witkoff in Miami.\ncsv-2,\n")
+    out = root / "out"
+    assert main(["run", "--input", str(root), "--output", str(out), "--n-process", "1"]) == 0
+    return root, out
+
+
+@pytest.mark.parametrize("source, reason", [
+    ("cut.warc.gz", "WARC file is truncated"),
+    ("home.html", "no article text found in the page"),
+    ("rows.csv:3", "text is empty"),
+    ("good.warc.gz@", "WARC record has no payload"),
+])
+def test_web_broken_inputs_are_errors_rows(mixed_run, source, reason):
+    root, out = mixed_run
+    errors = pd.read_parquet(out / "errors")
+    [row] = errors[errors.source.str.startswith(str(root / source))].itertuples()
+    assert (row.stage, row.error[: len(reason)]) == ("read", reason)
+
+
+def test_web_nothing_else_lost(mixed_run):
+    _, out = mixed_run
+    articles = pd.read_parquet(out / "articles")
+    cut_before = len(SAMPLE[2:5]) - 1  # the cut falls inside the last record
+    assert len(articles) == 2 + cut_before + 1 + 1
+    assert {"csv-1", "story"} <= set(articles.article_id)
+    assert set(pd.read_parquet(out / "mentions").article_id) >= {"csv-1", "story"}

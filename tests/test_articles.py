@@ -19,6 +19,7 @@ from pipeline.articles import (
     record_id,
     without_header,
 )
+from pipeline.dates import extract_dates
 from pipeline.inputs import read_articles, read_file
 from pipeline.rows import ErrorRow
 
@@ -187,3 +188,9 @@ def test_articles_unpickled_from_an_older_version_gets_new_fields_defaults():
                       ("article_id", "source", "text", "published", "title", "url", "header_end")])
     assert (old.published, old.header_end, old.published_error, old.payload_sha256) == (article.published, 16, None, None)
     assert old.content_sha256 == article.content_sha256
+
+
+def test_articles_date_header_is_no_date_expression(parse_text):
+    doc, article = parse_text("date 2025-11-20\nThe talks in Miami ended on Monday.")
+    rows = extract_dates(doc, article_id="t1", text=article.text, published=article.published)
+    assert [(r.text, r.value) for r in rows] == [("Monday", "2025-11-17")]

@@ -70,7 +70,7 @@ class RunSummary:
         return json.dumps({**asdict(self), "words_per_s": round(self.words_per_s, 1)}, indent=2)
 
 
-def run(input_dir: str | os.PathLike, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
@@ -88,7 +88,7 @@ def run(input_dir: str | os.PathLike, output: Output | str | os.PathLike, cfg: C
         return result
 
 
-def update(input_dir: str | os.PathLike, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
+def update(input_dir: str | Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
            full_refresh: bool, progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
     sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run

@@ -125,8 +125,7 @@ def parse_date(value: object) -> date | None:
         return value
     day = read_day(value.strip()[:100]) if isinstance(value, str) else None
     if day is None:
-        raise InputError(f"publication date {str(value)[:40]!r} could not be read as a calendar day "
-                         f"(the article is kept with published null)")
+        raise InputError(f"publication date {str(value)[:40]!r} could not be read as a calendar day")
     return day
 
 
@@ -193,9 +192,13 @@ def make_article(article_id: str, source: str, text: object, meta: dict, *, wher
         title=optional_str(meta.get("title")),
         url=optional_str(meta.get("url")),
         header_end=header.end() if header else 0,
-        published_error=clean(where + problem) if problem else None,
+        published_error=clean(f"{where}{problem} ({fallback_words(published)})") if problem else None,
         payload_sha256=payload_sha256,
     )
+
+
+def fallback_words(published: date | None) -> str:
+    return "kept with published null" if published is None else f"the date header gives {published}"
 
 
 def date_error(article: Article) -> ErrorRow | None:

@@ -194,3 +194,10 @@ def test_articles_date_header_is_no_date_expression(parse_text):
     doc, article = parse_text("date 2025-11-20\nThe talks in Miami ended on Monday.")
     rows = extract_dates(doc, article_id="t1", text=article.text, published=article.published)
     assert [(r.text, r.value) for r in rows] == [("Monday", "2025-11-17")]
+
+
+@pytest.mark.parametrize("text, outcome", [
+    (TEXT, "(kept with published null)"), ("date 2025-11-20\n" + TEXT, "(the date header gives 2025-11-20)"),
+])
+def test_articles_unreadable_date_message_says_what_was_kept(text, outcome):
+    assert make_article("a", "s", text, {"published": "soon"}).published_error.endswith(outcome)

@@ -134,7 +134,7 @@ def web_fidelity(records: list[dict]) -> float:
 
     f1, exact, total = extraction_fidelity(records)
     report(f"web pages -> WARC -> text, {total} articles", f1, "token F1",
-           f"{exact} of {total} extracted exactly (scripts/webpages.py builds the pages)")
+           f"{f1:.4f}; {exact} of {total} extracted exactly (scripts/webpages.py builds the pages)")
     return f1
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 import dateparser.date
 from spacy.tokens import Doc
 
-from pipeline.articles import DATE_HEADER
+from pipeline.articles import without_header
 from pipeline.dates.calendar_math import add_months, interval, shifted, shifted_day, value_at
 from pipeline.dates.context import Context
 from pipeline.dates.lexicon import ANCHOR_WORDS, LEADING, NUMBERS, RULES, UNITS, Timex, alternation
@@ -235,11 +235,6 @@ def day_in_sentence(chosen: list[Candidate], i: int, sentence_of: list[int]) -> 
         if best is None or gap < best[0]:
             best = (gap, t)
     return best[1] if best else None
-
-
-def without_header(text: str) -> str:
-    header = DATE_HEADER.match(text)
-    return " " * header.end() + text[header.end():] if header else text
 
 
 def date_row(article_id: str, text: str, c: Candidate) -> DateRow:

@@ -61,8 +61,7 @@ def extract_rows(doc: Doc, article: Article) -> Tables:
     mentions = extract_mentions(doc, article_id=aid, text=text)
     rows: dict[str, list] = {
         "mentions": mentions,
-        "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
-                  if d.start_char >= article.header_end],
+        "dates": extract_dates(doc, article_id=aid, text=text, published=article.published),
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
     tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}

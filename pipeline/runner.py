@@ -32,10 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from pipeline.articles import Article, make_article, read_articles
+from pipeline.articles import Article, make_article
 from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import run_engine
+from pipeline.inputs import InputStats, read_articles
 from pipeline.manifest import (MANIFEST_NAME, STAGES, STORED_PARSE, Entry, Manifest, Parsed, Versions, entry_for,
                                item_key, read_manifest, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
@@ -66,6 +67,7 @@ class RunSummary:
     errors_by_stage: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> reason -> rows
     without_published: int = 0  # articles whose publication date is unknown
     skipped_files: list[str] = field(default_factory=list)  # input files of unknown kinds, not read
+    skipped_records: dict[str, int] = field(default_factory=dict)  # records that are no article (WARC), by reason
     words: int = 0  # words of the articles parsed by this run
     elapsed_s: float = 0.0
 
@@ -88,7 +90,7 @@ class Plan:
     extract: list[str] = field(default_factory=list)
 
 
-def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, running only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
@@ -99,8 +101,9 @@ def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, ful
         versions = current_versions(cfg)
         committed = finish_killed_run(output_dir)
         previous = Manifest() if full_refresh else committed
-        plan = plan_run(read_articles(input_dir), previous, versions)
-        result = commit(output_dir, cfg, versions, run_id, committed, previous, plan, show(progress))
+        inputs = InputStats()  # complete once the engine has taken every item
+        plan = plan_run(read_articles(input_dir, columns=cfg.columns, stats=inputs), previous, versions)
+        result = commit(output_dir, cfg, versions, run_id, committed, previous, plan, show(progress), inputs)
         write_card(output_dir, run_id=run_id, pipeline_version=f"{versions.parse} / {versions.extract}",
                    model=versions.model, input_dir=input_dir, cfg=cfg)
         return finished(output_dir, result, started)
@@ -122,7 +125,7 @@ def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bo
         plan = Plan(kept=dict(committed.entries), extract=[
             key for key, e in committed.entries.items()
             if e.extract_part and (full_refresh or e.extract_version != versions.extract)])
-        result = commit(output_dir, cfg, versions, run_id, committed, committed, plan, show(progress))
+        result = commit(output_dir, cfg, versions, run_id, committed, committed, plan, show(progress), InputStats())
         write_card(output_dir, run_id=run_id, pipeline_version=versions.extract, model=versions.model, cfg=cfg)
         return finished(output_dir, result, started)
 
@@ -169,7 +172,7 @@ def plan_run(items: Iterable[Article | ErrorRow], previous: Manifest, versions: 
 
 
 def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, committed: Manifest,
-           previous: Manifest, plan: Plan, progress: bool) -> RunSummary:
+           previous: Manifest, plan: Plan, progress: bool, inputs: InputStats) -> RunSummary:
     """Run PLAN's work, write its parts, rewrite the parts it changes, rebuild entities, commit the manifest."""
     provenance = {"parse": Provenance(run_id, versions.parse, versions.model),
                   "extract": Provenance(run_id, versions.extract, versions.model)}
@@ -179,7 +182,7 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
     stale["extract"] = stale["parse"] | set(extracted_entries)
     if not parsed_entries and not stale["extract"] and not plan.moved and previous is committed \
             and committed.entities_part:
-        return summary(output_dir, committed, run_id)  # nothing changed: nothing to write
+        return summary(output_dir, committed, run_id, inputs)  # nothing changed: nothing to write
     manifest = Manifest({**plan.kept, **parsed_entries, **extracted_entries},
                         {stage: [*previous.parts[stage], *writer.stems(stage)] for stage in STAGES})
     for stage in STAGES:
@@ -196,8 +199,8 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
     with interrupts_deferred():  # the commit and the renames it promises finish together
         write_manifest(output_dir, manifest)  # the commit point
         sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, run_id, processed=len(parsed_entries), extracted=len(extracted_entries),
-                   removed=len(stale["parse"] - set(parsed_entries)), words=words)
+    return summary(output_dir, manifest, run_id, inputs, processed=len(parsed_entries),
+                   extracted=len(extracted_entries), removed=len(stale["parse"] - set(parsed_entries)), words=words)
 
 
 @contextmanager
@@ -283,12 +286,13 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, run_id: str, *, processed: int = 0, extracted: int = 0,
-            removed: int = 0, words: int = 0) -> RunSummary:
+def summary(output_dir: Output, manifest: Manifest, run_id: str, inputs: InputStats, *, processed: int = 0,
+            extracted: int = 0, removed: int = 0, words: int = 0) -> RunSummary:
     rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
     return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, extracted,
                       rows=rows, errors_by_stage=errors_by_stage(output_dir, manifest),
-                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words)
+                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words,
+                      skipped_files=inputs.skipped_files, skipped_records=dict(inputs.skipped_records))
 
 
 def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:

@@ -23,7 +23,7 @@ from conftest import ROOT
 from test_incremental import assert_same_tables, table_frame, write_input
 from test_runner import Killed, kill_on_call
 
-SAMPLE = ROOT / "tests" / "data" / "wikinews_sample.jsonl"  # 16 Wikinews articles, CC BY 2.5
+SAMPLE = ROOT / "tests" / "data" / "wikinews_quoted.jsonl"  # 16 Wikinews articles, CC BY 2.5
 VERBS = "quotes/reporting_verbs.json"
 NEW_VERB = {"grumble": "grumbled", "mumble": "mumbled"}  # the first not yet a reporting verb is added
 GRUMBLE = "Sarah Jones {} that the bus was late again, and the driver apologised on Monday."

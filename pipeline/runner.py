@@ -43,8 +43,8 @@ from pipeline.rows import ErrorRow
 from pipeline.schemas import TABLES
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
-from pipeline.write import (Edits, PartWriter, Provenance, Tables, part_key, read_part, rewrite_parts, sync_parts,
-                            table_rows, to_arrow, with_provenance, write_empty, write_pending)
+from pipeline.write import (Edits, PartWriter, Provenance, Tables, empty, part_key, read_part, rewrite_parts,
+                            sync_parts, table_rows, to_arrow, with_provenance, write_empty, write_pending)
 
 SUMMARY_NAME = "_summary.json"  # at the output root; `_` names are skipped by Parquet readers
 ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]
@@ -241,7 +241,7 @@ def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, pl
 
 def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, stems: dict[str, str]) -> dict:
     """Entries of a batch that ran both stages; an article whose parse failed has no extract part."""
-    parsed = set(tables[STORED_PARSE]["article_id"].to_pylist())
+    parsed = set(tables.get(STORED_PARSE, empty(STORED_PARSE))["article_id"].to_pylist())
     return {item_key(item): entry_for(item, versions, run_id, stems["parse"],
                                       stems["extract"] if item.article_id in parsed else "")
             for item in batch}

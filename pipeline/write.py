@@ -48,6 +48,11 @@ def to_arrow(name: str, rows: list) -> pa.Table:
     return pa.table({f: [getattr(row, f) for row in rows] for f in schema.names}, schema=schema)
 
 
+def empty(name: str) -> pa.Table:
+    """No rows of table NAME: what a batch gives for a table it has no rows of (e.g. whose worker died)."""
+    return to_arrow(name, [])
+
+
 def with_provenance(name: str, table: pa.Table, provenance: Provenance) -> pa.Table:
     """TABLE with the provenance columns filled in, when table NAME has them."""
     if OUTPUT_TABLES[name].provenance:
@@ -106,8 +111,8 @@ def sync_parts(output_dir: Output, manifest: Manifest, *, prune: bool = True) ->
 def stage_tables(stage: str, tables: Tables, *, parsed: bool) -> Tables:
     """The tables of STAGE among a batch's TABLES. Errors go with the stage that failed; in a batch that only
     re-extracted (PARSED), every error goes with extract, since no parse part of that batch is written."""
-    out = {name: tables[name] for name in STAGE_TABLES[stage] if name != "errors"}
-    errors = tables["errors"]
+    out = {name: tables.get(name, empty(name)) for name in STAGE_TABLES[stage] if name != "errors"}
+    errors = tables.get("errors", empty("errors"))
     if not parsed:
         from_extract = pc.equal(errors["stage"], "extract")
         errors = errors.filter(from_extract if stage == "extract" else pc.invert(from_extract))

@@ -106,12 +106,16 @@ def test_incremental_unchanged_rerun_touches_no_file(tmp_path, small_cfg):
 def test_incremental_edit_rewrites_only_the_part_holding_it(tmp_path, small_cfg):
     folder, out = write_input(tmp_path / "in", ["a1", "a2", "a3", "a4", "a5", "a6"]), tmp_path / "out"
     run(folder, out, small_cfg, progress=False)
-    parts_before = {e.article_id: (e.parse_part, e.extract_part) for e in read_manifest(open_output(out)).entries.values()}
+    parts_before = {e.article_id: (e.parse_part, e.extract_part) for e in entries_of(out)}
     write_input(folder, ["a1", "a2", "a3", "a4", "a5=The probe reached orbit.", "a6"])
     summary = run(folder, out, small_cfg, progress=False)
-    parts_after = {e.article_id: (e.parse_part, e.extract_part) for e in read_manifest(open_output(out)).entries.values()}
+    parts_after = {e.article_id: (e.parse_part, e.extract_part) for e in entries_of(out)}
     assert summary.processed == 1
     assert {a for a in parts_after if parts_after[a] != parts_before[a]} == {"a5", "a6"}
+
+
+def entries_of(out: Path) -> list:
+    return list(read_manifest(open_output(out)).entries.values())
 
 
 @pytest.mark.parametrize("change", ["pipeline_version", "settings", "full_refresh"])

@@ -13,11 +13,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import batch, config, versions
+from pipeline import batch, config, runner, versions
 from pipeline.cli import main
 from pipeline.manifest import read_manifest
+from pipeline.rows import ErrorRow
 from pipeline.runner import extract, run
 from pipeline.store import open_output
+from pipeline.write import to_arrow
 
 from conftest import ROOT
 from test_incremental import assert_same_tables, table_frame, write_input
@@ -254,8 +256,9 @@ def test_staged_extract_command_without_tables_is_one_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("path, stage", [
-    ("pipeline/dates.py", "extract"), ("pipeline/dates/rules.py", "extract"), ("pipeline/quotes/__init__.py", "extract"),
-    ("pipeline/entities.py", "extract"), ("models/quotes/marks.json", "extract"), ("models/dates/new/list.txt", "extract"),
+    ("pipeline/dates.py", "extract"), ("pipeline/dates/rules.py", "extract"),
+    ("pipeline/quotes/__init__.py", "extract"), ("pipeline/entities.py", "extract"),
+    ("models/quotes/marks.json", "extract"), ("models/dates/new/list.txt", "extract"),
     ("pipeline/parse.py", "parse"), ("pipeline/articles.py", "parse"), ("pipeline/readers/html.py", "parse"),
     ("pipeline/new_module.py", "parse"), ("models/model.lock", "parse"),
 ])
@@ -274,3 +277,31 @@ def test_staged_fingerprints_cover_this_project():
     assert {f"pipeline/{p.relative_to(versions.PACKAGE).as_posix()}" for p in versions.PACKAGE.rglob("*.py")} <= covered
     assert "pipeline/quotes.py" in dict(files["extract"]) or "pipeline/quotes/__init__.py" in dict(files["extract"])
     assert "pipeline/batch.py" in dict(files["parse"])
+
+
+def test_staged_an_article_whose_worker_died_has_no_stored_parse_and_is_not_reextracted(tmp_path, staged_cfg,
+                                                                                         monkeypatch):
+    """An engine may return only an errors row for an article that killed its worker (no parse, no extract)."""
+    folder, out = write_input(tmp_path / "in", ["a1", "a2", "a3"]), tmp_path / "out"
+    engine = runner.run_engine
+
+    def dying(name, batches, cfg, scheduler=None):
+        for items, tables in engine(name, batches, cfg, scheduler):
+            dead = [item for item in items if getattr(item, "article_id", None) == "a2"]
+            if dead:
+                tables = {"errors": to_arrow("errors", [ErrorRow(dead[0].source, "a2", "parse", "worker died")])}
+            yield items, tables
+
+    monkeypatch.setattr(runner, "run_engine", dying)
+    run(folder, out, replace(staged_cfg, articles_per_task=1), progress=False)
+    monkeypatch.undo()
+    assert set(table_frame(out, "articles")["article_id"]) == {"a1", "a3"}
+    assert entries(out)["a:a2"].extract_part == "" and entries(out)["a:a1"].extract_part
+    models = Path(shutil.copytree(config.MODELS_DIR, tmp_path / "models"))
+    with (models / "entities" / "titles.txt").open("a", encoding="utf-8") as titles:
+        titles.write("chancellor\n")
+    monkeypatch.setattr(config, "MODELS_DIR", models)
+    summary = run(folder, out, staged_cfg, progress=False)
+    assert (summary.processed, summary.extracted) == (0, 2)
+    errors = table_frame(out, "errors")[["article_id", "stage", "error"]].values.tolist()
+    assert errors == [["a2", "parse", "worker died"]]

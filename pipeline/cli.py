@@ -37,8 +37,9 @@ input (--input, a folder read with its sub-folders, one file, or an fsspec URL s
 
 output (--output, a folder or an fsspec URL such as s3://bucket/prefix):
   one Parquet folder per table (articles, sentences, tokens, mentions, entities, dates, quotes,
-  errors), README.md (the dataset card) and {SUMMARY_NAME} (this run's summary). Running again on the
-  same output processes only new or changed articles.
+  errors), _parse (the stored parse), README.md (the dataset card) and {SUMMARY_NAME} (this run's
+  summary). Running again on the same output processes only new or changed articles; after a change of
+  the extractors' rules or models/ data, it re-runs only the extractors, from the stored parse.
 
 examples:
   news-pipeline run --input news/ --output tables/

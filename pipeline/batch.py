@@ -23,10 +23,11 @@ from pipeline.articles import Article
 from pipeline.config import Config
 from pipeline.dates import extract_dates
 from pipeline.entities import extract_mentions
-from pipeline.manifest import STORED_PARSE, Parsed
+from pipeline.manifest import Parsed
 from pipeline.parse import load_model, parse, sentence_rows, token_table
 from pipeline.quotes import extract_quotes
 from pipeline.rows import ArticleRow, ErrorRow
+from pipeline.schemas import ARTICLE_TABLES, STORED_PARSE
 from pipeline.write import OUTPUT_TABLES, Tables, to_arrow
 
 _MODELS: dict[tuple, Language] = {}
@@ -34,7 +35,6 @@ _VOCABS: dict[str, Vocab] = {}
 VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
 # What the stored parse keeps of a Doc: every annotation the extractors read (and the text, via ORTH and spaces).
 STORED_ATTRS = ["ORTH", "NORM", "TAG", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE", "LEMMA", "MORPH", "POS", "SENT_START"]
-BATCH_TABLES = [name for name in OUTPUT_TABLES if name != "entities"]
 SENTENCE_LINKED = ("mentions", "dates", "quotes")  # tables whose rows get the sentence_index of their start
 
 
@@ -136,7 +136,7 @@ def process_batch(items: Sequence[Article | ErrorRow | Parsed], cfg: Config) -> 
         if isinstance(item, Parsed):
             run_stage("extract", item.article, parts, errors, extract_stored, item)
     parts["errors"].append(to_arrow("errors", errors))
-    return {name: concat(name, parts[name]) for name in BATCH_TABLES}
+    return {name: concat(name, parts[name]) for name in ARTICLE_TABLES}
 
 
 def extract_stored(item: Parsed) -> Tables:

@@ -16,9 +16,8 @@ import pyarrow.compute as pc
 from pipeline.config import PACKAGE_DIR, Config
 from pipeline.manifest import MANIFEST_NAME
 from pipeline.manifest import SCHEMA as MANIFEST_SCHEMA
-from pipeline.schemas import TABLES, Table
+from pipeline.schemas import PARSE_TABLE, STORED_PARSE, TABLES, Table
 from pipeline.store import Output
-from pipeline.write import PARSE_TABLE, STORED_PARSE
 
 CARD_NAME = "README.md"
 # Measured quality figures, with the commands that produced them; shipped with the package, filled per release.

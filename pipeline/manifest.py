@@ -17,10 +17,10 @@ import pyarrow.compute as pc
 
 from pipeline.articles import Article
 from pipeline.rows import ErrorRow
+from pipeline.schemas import STORED_PARSE
 from pipeline.store import Output
 
 MANIFEST_NAME = "_manifest.parquet"
-STORED_PARSE = "_parse"  # the folder of the stored parse: one spaCy Doc per article
 STAGE_TABLES = {
     "parse": ("articles", "sentences", "tokens", "errors", STORED_PARSE),
     "extract": ("mentions", "dates", "quotes", "errors"),

@@ -37,10 +37,10 @@ from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import run_engine
 from pipeline.inputs import InputStats, read_articles
-from pipeline.manifest import (MANIFEST_NAME, STAGES, STORED_PARSE, Entry, Manifest, Parsed, Versions, entry_for,
-                               item_key, read_manifest, unchanged, write_manifest)
+from pipeline.manifest import (MANIFEST_NAME, STAGES, Entry, Manifest, Parsed, Versions, entry_for, item_key,
+                               read_manifest, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
-from pipeline.schemas import TABLES
+from pipeline.schemas import STORED_PARSE, TABLES
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
 from pipeline.write import (Edits, PartWriter, Provenance, Tables, empty, part_key, read_part, rewrite_parts,

@@ -128,4 +128,13 @@ TABLES: dict[str, Table] = {
     ]
 }
 
-ARTICLE_TABLES = [name for name in TABLES if name != "entities"]
+STORED_PARSE = "_parse"  # not a table for analysis: the parse the extract stage reads (documented in the card)
+PARSE_TABLE = Table(STORED_PARSE, bytes, "article: its spaCy Doc, as the extract stage reads it", [
+    ARTICLE_ID,
+    col("lang", pa.string(), "Language of the vocabulary to rebuild the Doc in: spacy.blank(lang).vocab.",
+        nullable=False),
+    col("doc", pa.binary(), "A spaCy DocBin holding the one Doc (its zlib stream stored uncompressed, so that "
+        "Parquet's zstd compresses across articles): DocBin().from_bytes(doc).get_docs(vocab).", nullable=False),
+], provenance=False)
+# Every per-article table a batch gives (all but entities, which is built across articles), the stored parse too.
+ARTICLE_TABLES = [*(name for name in TABLES if name != "entities"), STORED_PARSE]

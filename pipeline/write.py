@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.manifest import STAGE_TABLES, STAGES, STORED_PARSE, Manifest, row_keys
-from pipeline.schemas import ARTICLE_ID, TABLES, Table, col
+from pipeline.manifest import STAGE_TABLES, STAGES, Manifest, row_keys
+from pipeline.schemas import PARSE_TABLE, STORED_PARSE, TABLES, Table
 from pipeline.store import Output
 
 Tables = dict[str, pa.Table]  # every per-article table of a batch, by name
@@ -24,13 +24,6 @@ ROW_GROUP_ROWS = 128_000
 PENDING_SUFFIX = ".parquet.pending"
 COMPACT_AFTER = 8  # merge parts holding fewer than half a part's items once this many of them pile up
 
-PARSE_TABLE = Table(STORED_PARSE, bytes, "article: its spaCy Doc, as the extract stage reads it", [
-    ARTICLE_ID,
-    col("lang", pa.string(), "Language of the vocabulary to rebuild the Doc in: spacy.blank(lang).vocab.",
-        nullable=False),
-    col("doc", pa.binary(), "A spaCy DocBin holding the one Doc (its zlib stream stored uncompressed, so that "
-        "Parquet's zstd compresses across articles): DocBin().from_bytes(doc).get_docs(vocab).", nullable=False),
-], provenance=False)
 OUTPUT_TABLES: dict[str, Table] = {**TABLES, STORED_PARSE: PARSE_TABLE}
 PARSE_ZSTD_LEVEL = 9  # the stored parse shrinks to 0.7x of level 3's size, at about 1% of the parse time
 

@@ -11,9 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.manifest import STORED_PARSE
 from pipeline.runner import extract, run
-from pipeline.schemas import TABLES
+from pipeline.schemas import STORED_PARSE, TABLES
 from pipeline.store import FsspecOutput
 
 from conftest import SEEDS

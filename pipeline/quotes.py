@@ -10,7 +10,7 @@ import bisect
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
@@ -26,8 +26,12 @@ _VERBS = json.loads((MODELS_DIR / "quotes" / "reporting_verbs.json").read_text(e
 _MARKS = json.loads((MODELS_DIR / "quotes" / "marks.json").read_text(encoding="utf-8"))
 
 SPEECH_VERBS = frozenset(_VERBS["speech"])
-CUE_VERBS = SPEECH_VERBS | frozenset(_VERBS["quote_only"])
+CUE_VERBS = SPEECH_VERBS | frozenset(_VERBS["quote_only"]) | frozenset(_VERBS["object"])
 ADDRESSEE_VERBS = frozenset(_VERBS["addressee"])
+OBJECT_VERBS = frozenset(_VERBS["object"])
+QUESTION_VERBS = frozenset(_VERBS["question"])
+TOPIC_PREPS = frozenset(_VERBS["topic_prepositions"])
+TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
 OPENERS = D_OPEN | D_EITHER
@@ -64,9 +68,19 @@ class Marked:
 
 @dataclass(frozen=True, slots=True)
 class Speaker:
+    """Who speaks: the name the attribution resolves to (start, end, entity) and the attribution's own words."""
+
     start: int
     end: int
     entity_id: str | None
+    mention: tuple[int, int] | None = None
+
+    def at(self, start: int, end: int) -> Speaker:
+        return replace(self, mention=(start, end))
+
+    @property
+    def mention_span(self) -> tuple[int, int]:
+        return self.mention or (self.start, self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,10 +272,16 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
     """The speaker span for a subject token: its entity mention, a resolved pronoun, or its noun phrase."""
     if isinstance(subject, Speaker):
         return subject
+    if subject.lower_ in RELATIVES and subject.head.dep_ == "relcl":  # "Smith, who said": who is Smith
+        return resolve_speaker(subject.head.head, ctx).at(subject.idx, subject.idx + len(subject))
     if subject.lower_ in PERSON_PRONOUNS | OTHER_PRONOUNS:
         resolved = resolve_pronoun(subject, ctx)
         if resolved is not None:
-            return resolved
+            return resolved.at(subject.idx, subject.idx + len(subject))
+    return resolve_named(subject, ctx).at(*noun_phrase(subject))
+
+
+def resolve_named(subject: Token, ctx: Context) -> Speaker:
     mention = ctx.mention_at(subject.idx, subject.idx + len(subject))
     if mention is None or mention.label != "PERSON":
         # "Bank president Okey Oramah", "ISNA, the prosecutor general, Ali Alghasi Mehr,": the person speaks
@@ -291,7 +311,7 @@ def own_subject(cue: Token) -> Token | None:
     subjects = [c for c in cue.children if c.dep_ in SUBJECTS]
     if subjects:
         subject = subjects[-1]  # the nearest: a parse run across lines can give a verb two
-        return cue.head if subject.lower_ in RELATIVES and cue.dep_ == "relcl" else subject
+        return subject
     agent = next((c for c in cue.children if c.dep_ == "agent"), None)
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
@@ -480,7 +500,9 @@ def worth_keeping(q: Marked, text: str) -> bool:
 
 def _row(article_id: str, text: str, start: int, end: int, kind: str, speaker: Speaker | None,
          cue: tuple[int, int] | None) -> QuoteRow:
+    ms, me = speaker.mention_span if speaker else (None, None)
     return QuoteRow(article_id, start, end, text[start:end], kind,
+                    text[ms:me] if speaker else None, ms, me,
                     text[speaker.start:speaker.end] if speaker else None,
                     speaker.start if speaker else None, speaker.end if speaker else None,
                     speaker.entity_id if speaker else None,
@@ -567,6 +589,59 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
             if before is None or before.pos_ == "AUX" or doc[lo - 1].dep_ == "cc" or doc[lo - 2].dep_ == "cc":
                 return []  # "One child was, according to X, among the dead": X sources only part of the clause
         return [clause] if clause and not any(ctx.quoted[i] for i in range(*clause)) else []
+    out = clausal_complements(cue, ctx)
+    if not out and ctx.lemma(cue) in OBJECT_VERBS:
+        out = nominal_complement(cue, ctx)
+    if not out and cue.dep_ == "parataxis" and ctx.lemma(cue) in SPEECH_VERBS:
+        out = parenthetical_host(cue, ctx)
+    return out
+
+
+def _quotes_free(ctx: Context, start: int, end: int) -> bool:
+    """No quotation inside tokens START:END nor right after them: then the quotation is the row."""
+    doc = ctx.doc
+    nxt = doc[end] if end < len(doc) else None
+    if nxt is not None and nxt.is_space and end + 1 < len(doc):
+        nxt = doc[end + 1]
+    return not any(ctx.quoted[i] or doc[i].is_quote for i in range(start, end)) and not (
+        nxt is not None and (ctx.quoted[nxt.i] or nxt.is_quote))
+
+
+def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
+    """What a verb like 'endorsed', 'criticized', 'vowed', 'talked about' takes: its object, infinitive or topic."""
+    addressee = ctx.lemma(cue) in ADDRESSEE_VERBS
+    parts = [c for c in cue.rights if _content_child(c, addressee)]
+    if not parts:
+        return []
+    start, end = parts[0].left_edge.i, parts[-1].right_edge.i + 1
+    return [(start, end)] if _quotes_free(ctx, start, end) else []
+
+
+def _content_child(child: Token, addressee: bool) -> bool:
+    if child.dep_ in ("dobj", "dative"):
+        return not addressee and child.ent_type_ not in TIME_ENTS
+    if child.dep_ in ("xcomp", "oprd"):
+        return True
+    if child.dep_ == "prep" and child.lower_ in TOPIC_PREPS:
+        obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+        return obj is not None and obj.ent_type_ not in TIME_ENTS
+    return False
+
+
+def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
+    """'..., she said, but ...': the clause around the cue, which must have a subject of its own."""
+    host = cue.head
+    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in SUBJECTS | {"nsubjpass", "expl"} for c in host.children):
+        return []
+    start, end = host.left_edge.i, host.right_edge.i + 1
+    if cue.right_edge.i >= end - 2:
+        end = cue.left_edge.i
+    return [(start, end)] if _quotes_free(ctx, start, end) else []
+
+
+def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
+    """Token ranges of the clausal complements of CUE ('said (that) ...')."""
+    doc = ctx.doc
     out = []
     for comp in cue.children:
         if comp.dep_ != "ccomp" or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
@@ -606,23 +681,34 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
     """Rows for reported speech: 'X said (that) ...', 'X told Y ...', 'according to X, ...'."""
     rows = []
     for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
-        if not is_cue(cue, ctx, SPEECH_VERBS):
+        if not is_cue(cue, ctx, SPEECH_VERBS | OBJECT_VERBS):
             continue
         subject = subject_of(cue)
-        if subject is None:
+        if subject is None and not passive(cue):
             continue
         for start, end in reported_clauses(cue, ctx):
             if start >= end:
                 continue  # the cue ends the text: nothing reported
-            if ctx.doc[start].tag_ in ("WRB", "WP", "WDT") or ctx.doc[start].lower_ in ("whether", "if"):
-                continue  # "explained how ...", "said whether ...": a question, not a statement
+            if is_question(ctx.doc[start]) and ctx.lemma(cue) not in QUESTION_VERBS:
+                continue  # "explained how ...", "said whether ...": not a statement; "asked whether ..." is
             start, end = _trim(ctx.doc, start, end)
-            if end - start < 2 or (start <= subject.i < end) or not _one_paragraph(ctx, start, end, cue, subject):
+            anchors = (cue,) if subject is None else (cue, subject)
+            if end - start < 2 or any(start <= t.i < end for t in anchors) or not _one_paragraph(ctx, start, end, *anchors):
                 continue
             span = ctx.doc[start:end]
-            rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect",
-                             resolve_speaker(subject, ctx), (cue.idx, cue_end(cue))))
+            speaker = resolve_speaker(subject, ctx) if subject is not None else None
+            rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect", speaker,
+                             (cue.idx, cue_end(cue))))
     return rows
+
+
+def is_question(tok: Token) -> bool:
+    return tok.tag_ in ("WRB", "WP", "WDT") or tok.lower_ in ("whether", "if")
+
+
+def passive(cue: Token) -> bool:
+    """'is said to', 'was asked whether': speech whose speaker the sentence does not name."""
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in cue.children)
 
 
 def remember_speakers(ctx: Context) -> None:
@@ -630,6 +716,8 @@ def remember_speakers(ctx: Context) -> None:
     for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
         if is_cue(cue, ctx, CUE_VERBS):
             subject = own_subject(cue) if cue.lower_ != "according" else subject_of(cue)
+            if subject is not None and subject.lower_ in RELATIVES and cue.dep_ == "relcl":
+                subject = cue.head
             if subject is not None and subject.lower_ not in PERSON_PRONOUNS | OTHER_PRONOUNS | RELATIVES:
                 ctx.speakers.append((subject.sent.start, subject.i, resolve_speaker(subject, ctx)))
 

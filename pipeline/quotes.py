@@ -356,9 +356,10 @@ def own_subject(cue: Token, ctx: Context) -> Token | None:
     agent = next((c for c in cue.children if c.dep_ == "agent"), None)
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
-    after_comma = cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS
+    after_comma = (cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS
+                   and cue.tag_ not in ("VBG", "VBN"))  # '..., citing low growth': a participle's object is content
     inverted = [c for c in cue.rights if after_comma and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
-                and c.pos_ in ("PROPN", "NOUN") and c.i - cue.i <= 4]
+                and c.pos_ in ("PROPN", "NOUN") and c.i - cue.i <= 4 and c.ent_type_ not in TIME_ENTS]
     if inverted:
         return inverted[0]
     # a name the parser left as a modifier: "Axios, citing officials, wrote that ..."
@@ -449,8 +450,10 @@ def window(ctx: Context, q: Marked) -> list[Span]:
     last = sents[-1]
     after = text[q.end + 1:q.end + 40].lstrip(" \"”’'")
     runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
-    if last.end < len(doc) and doc[last.end - 1].idx <= q.end and runs_on:
-        sents.append(ctx.sent(doc[last.end]))
+    if last.end < len(doc) and doc[last.end - 1].idx <= q.end:
+        nxt = ctx.sent(doc[last.end])
+        if runs_on or len(nxt) <= 8:  # '"..." Trump said.': an attribution of its own after the closing mark
+            sents.append(nxt)
     if last_char(text, q.open_at) == ":" and sents[0].start > 0:
         sents.insert(0, ctx.sent(doc[sents[0].start - 1]))
     return sents
@@ -471,22 +474,36 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     content = doc.char_span(q.start, q.end, alignment_mode="expand")
     if content is None or len(content) == 0:
         return None
-    inside = set(range(content.start, content.end))
     lo, hi = paragraph_of(q, ctx)
     cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
             if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS)]
-    ancestors = {a.i for t in content for a in t.ancestors} if ctx.parsed else set()
+    ancestors = {a.i for t in (content[0], content[-1]) for a in islice(t.ancestors, 50)} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
         if ctx.parsed:
             subject = subject_of(cue, ctx)
-            if subject is not None and lo <= subject.idx < hi and not inside & {t.i for t in subject.subtree}:
+            outside = subject.right_edge.i < content.start or subject.left_edge.i >= content.end if subject else False
+            if subject is not None and lo <= subject.idx < hi and outside:
                 return Attribution(cue.idx, cue_end(cue), subject)
         else:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
                 return Attribution(cue.idx, cue_end(cue), speaker)
-    return None
+    return headline_speaker(q, ctx)
+
+
+def headline_speaker(q: Marked, ctx: Context) -> Attribution | None:
+    """'Trump: "I'm the worst thing ..."': a name opening its line, then a colon, then the quotation."""
+    colon = q.open_at - 1
+    while colon > 0 and ctx.text[colon].isspace():
+        colon -= 1
+    if ctx.text[colon] != ":" or colon - ctx.paragraph(colon)[0] > 80:
+        return None
+    k = bisect.bisect_left(ctx.mention_starts, colon) - 1
+    name = ctx.mentions[k] if k >= 0 else None
+    if name is None or name.end_char < colon - 1 or name.label not in NAMED - {"GPE"}:
+        return None
+    return Attribution(colon, colon + 1, Speaker(name.start_char, name.end_char, name.entity_id))
 
 
 def nearest_named(cue: Token, ctx: Context) -> Speaker | None:
@@ -584,7 +601,7 @@ def _adjacent(a: Marked, b: Marked, attr: Attribution, text: str) -> bool:
     gap = text[a.end + 1:b.open_at]
     if a.continues:
         return True
-    if "\n" in gap.strip() or len(gap) > 150:
+    if "\n" in gap.strip() or len(gap) > 400:
         return False
     return a.end < attr.cue_at < b.open_at or not any(ch.isalnum() for ch in gap)
 

@@ -30,8 +30,7 @@ ADDRESSEE_VERBS = frozenset(_VERBS["addressee"])
 OBJECT_VERBS = frozenset(_VERBS["object"])
 INFINITIVE_VERBS = frozenset(_VERBS["infinitive"])
 TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
-TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs if v != "*")
-QUESTION_VERBS = frozenset(_VERBS["question"])
+TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs)
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
@@ -720,8 +719,7 @@ def _content_child(child: Token, lemma: str) -> bool:
         return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS
     if child.dep_ == "xcomp":
         return lemma in INFINITIVE_VERBS
-    verbs = TOPICS.get(child.lower_) if child.dep_ == "prep" else None
-    if verbs is None or not (lemma in verbs or ("*" in verbs and lemma in REPORTING_VERBS)):
+    if child.dep_ != "prep" or lemma not in TOPICS.get(child.lower_, ()):
         return False
     obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
     return obj is not None and obj.ent_type_ not in TIME_ENTS
@@ -792,8 +790,6 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         for start, end in reported_clauses(cue, ctx):
             if start >= end:
                 continue  # the cue ends the text: nothing reported
-            if is_question(ctx.doc[start]) and ctx.lemma(cue) not in QUESTION_VERBS and False:
-                continue  # "explained how ...", "said whether ...": not a statement; "asked whether ..." is
             start, end = _trim(ctx.doc, start, end)
             anchors = (cue,) if subject is None else (cue, subject)
             inside = [t for t in anchors if start <= t.i < end and not cue.left_edge.i <= t.i <= cue.right_edge.i]
@@ -804,10 +800,6 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
             rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect", speaker,
                              (cue.idx, cue_end(cue))))
     return rows
-
-
-def is_question(tok: Token) -> bool:
-    return tok.tag_ in ("WRB", "WP", "WDT") or tok.lower_ in ("whether", "if")
 
 
 def passive(cue: Token) -> bool:

@@ -46,6 +46,11 @@ SUBJECTS = frozenset({"nsubj", "csubj"})
 CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "dep"})
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+GROUPS = NAMED - {"PERSON"}
+PRONOUN_SEX = {"he": "m", "him": "m", "she": "f", "her": "f"}
+SEX_OF_NAME = dict(line.split("\t") for line in
+                   (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
+                   if line and not line.startswith("#"))
 PARAGRAPH = re.compile(r"[^\n]+")
 NEWLINE = re.compile(r"\n")
 
@@ -171,6 +176,12 @@ class Context:
         self.line_start, self.sent_start, self.sent_end = _token_bounds(doc, self.newlines)
         self.unquoted = [m for m in self.mentions if not self._in_quote(m.start_char)]
         self.unquoted_starts = [m.start_char for m in self.unquoted]
+        self.entity_sex: dict[str, str] = {}
+        for m in self.mentions:
+            words = m.text.split()
+            sex = SEX_OF_NAME.get(words[0].rstrip(".")) if m.label == "PERSON" and words else None
+            if sex:
+                self.entity_sex.setdefault(m.entity_id, sex)
         self.speakers: list[tuple[int, int, Speaker]] = []  # (sentence start, token index, resolved speaker)
         self.speaker_at: list[int] = []  # token index of each entry of speakers
         self.named_speakers: list[tuple[int, Speaker]] = []  # the ones whose subject is a proper noun
@@ -203,6 +214,23 @@ class Context:
     def first_quoted(self, start: int, end: int) -> int | None:
         k = bisect.bisect_left(self.quoted_at, start)
         return self.quoted_at[k] if k < len(self.quoted_at) and self.quoted_at[k] < end else None
+
+    def fits(self, pronoun: str, who: MentionRow | Speaker) -> bool:
+        """Whether WHO may be what PRONOUN refers to: he/she against a known sex, they/we never one person."""
+        if isinstance(who, Speaker):
+            mention = self.mention_at(who.start, who.end)
+            label, sex = (mention.label if mention else None), self.sex(who.entity_id, self.text[who.start:who.end])
+        else:
+            label, sex = who.label, self.sex(who.entity_id, who.text)
+        if pronoun in PRONOUN_SEX:
+            return sex is None or sex == PRONOUN_SEX[pronoun]
+        return label != "PERSON" and sex is None
+
+    def sex(self, entity_id: str | None, text: str) -> str | None:
+        """The sex a person's given name or honorific tells, here or at another mention of the same entity."""
+        words = text.split()
+        first = SEX_OF_NAME.get(words[0].rstrip(".")) if words else None
+        return first or self.entity_sex.get(entity_id)
 
     def sent(self, tok: Token) -> Span:
         return self.doc[self.sent_start[tok.i]:self.sent_end[tok.i]]
@@ -252,12 +280,14 @@ def last_char(text: str, end: int) -> str:
 
 
 def noun_phrase(tok: Token, ctx: Context) -> tuple[int, int]:
-    """Character span of TOK's phrase, cut before a comma-separated appositive or clause."""
+    """Character span of TOK's phrase, cut before a comma-separated appositive or a clause ('statements speaking of')."""
     end_tok = tok.right_edge
     for child in tok.rights:
-        if child.dep_ == "punct" and child.text in ",;(—–-":
-            end_tok = tok.doc[child.i - 1]
+        if (child.dep_ == "punct" and child.text in ",;(—–-") or child.dep_ in NOUN_LINKS:
+            end_tok = tok.doc[child.left_edge.i - 1]
             break
+    if end_tok.i - tok.i > 30:  # a parse gone wrong: the head alone
+        end_tok = tok
     start_tok = tok.doc[max(tok.left_edge.i, ctx.line_start[tok.i])]
     if ctx.line_start[end_tok.i] > tok.i:
         end_tok = tok
@@ -275,25 +305,27 @@ def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
     """The nearest compatible earlier speaker or named entity for the pronoun TOK."""
     word = tok.lower_
     k = bisect.bisect_left(ctx.speaker_at, tok.i)
-    last = ctx.speakers[k - 1] if k else None
+    last = ctx.speakers[k - 1] if k and ctx.fits(word, ctx.speakers[k - 1][2]) else None
     if last is not None and last[0] == ctx.sent_start[tok.i]:
         return last[2]
     if word in PERSON_PRONOUNS:
         person = antecedent_person(tok, ctx)
         n = bisect.bisect_left(ctx.named_speakers, tok.i, key=lambda e: e[0])
         named = ctx.named_speakers[n - 1][1] if n else None
+        named = named if named is not None and ctx.fits(word, named) else None
         if named and (person is None or person.end_char < named.start):
             return named  # a named speaker after the last PERSON mention: the entity stage may have missed it
         return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
     if last is not None and tok.i - last[1] < 80:
         return last[2]
-    named = next((m for m in islice(ctx.mentions_before(tok.idx), 40) if m.label in NAMED - {"PERSON"}), None)
+    named = next((m for m in islice(ctx.mentions_before(tok.idx), 40) if m.label in GROUPS), None)
     return Speaker(named.start_char, named.end_char, named.entity_id) if named else None
 
 
 def antecedent_person(tok: Token, ctx: Context) -> MentionRow | None:
     """The nearest earlier PERSON, preferring within a sentence one that is a clause's subject."""
-    people = list(islice((m for m in ctx.mentions_before(tok.idx) if m.label == "PERSON"), 12))
+    nearby = islice(ctx.mentions_before(tok.idx), 200)
+    people = list(islice((m for m in nearby if m.label == "PERSON" and ctx.fits(tok.lower_, m)), 12))
     if not people:
         return None
     sent = ctx.doc.char_span(people[0].start_char, people[0].end_char, alignment_mode="expand")
@@ -356,7 +388,7 @@ def own_subject(cue: Token, ctx: Context) -> Token | None:
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
     after_comma = (cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS
-                   and cue.tag_ not in ("VBG", "VBN"))  # '..., citing low growth': a participle's object is content
+                   and cue.tag_ != "VBG")  # '..., citing low growth': a participle's object is content
     inverted = [c for c in cue.rights if after_comma and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
                 and c.pos_ in ("PROPN", "NOUN") and c.i - cue.i <= 4 and c.ent_type_ not in TIME_ENTS]
     if inverted:
@@ -417,8 +449,9 @@ def subject_of(cue: Token, ctx: Context, depth: int = 0) -> Token | None:
 # --- cues -------------------------------------------------------------------------------------------------------
 
 
-def _unsaid(child: Token) -> bool:
-    return child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ == "to")
+def _unsaid(cue: Token) -> bool:
+    """'did not say', 'refused to say': no words of this cue are quoted (a report of it still is speech)."""
+    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in cue.children)
 
 
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
@@ -475,7 +508,7 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
         return None
     lo, hi = paragraph_of(q, ctx)
     cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
-            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS)]
+            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not _unsaid(doc[i])]
     ancestors = {a.i for t in (content[0], content[-1]) for a in islice(t.ancestors, 50)} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
@@ -644,8 +677,7 @@ def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
 def according_clause(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """What 'according to X' sources: the rest of its sentence when it opens or closes one, else its clause."""
     doc = ctx.doc
-    to = doc[cue.i + 1]
-    lo, hi = cue.i, to.right_edge.i + 1
+    lo, hi = cue.i, _phrase_end(doc, cue.i + 1)
     first, last = _trim(doc, ctx.sent_start[cue.i], ctx.sent_end[cue.i])
     first, last = max(first, ctx.line_start[cue.i]), min(last, _line_end(ctx, cue.i))
     if lo <= first:
@@ -656,9 +688,23 @@ def according_clause(cue: Token, ctx: Context) -> list[tuple[int, int]]:
         clause = _parsed_according_clause(cue, ctx)
         if clause is None:
             return []
-    inner = any(is_cue(t, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in t.children)
-                for t in map(doc.__getitem__, ctx.candidates_in(*clause)))
-    return [clause] if not inner and not ctx.has_quote(*clause) else []  # an inner cue reports it
+    return [clause] if not _reports_inside(ctx, *clause) and not ctx.has_quote(*clause) else []
+
+
+def _reports_inside(ctx: Context, start: int, end: int, clause: bool = True) -> bool:
+    """Whether a cue among tokens START:END reports a clause of its own (or, when not CLAUSE, anything): then it,
+    not the outer cue, is the row ('cited the Air Force as stating ...')."""
+    return any(is_cue(t, ctx, SPEECH_VERBS) and (not clause or any(c.dep_ == "ccomp" for c in t.children))
+               for t in map(ctx.doc.__getitem__, ctx.candidates_in(start, end)))
+
+
+def _phrase_end(doc: Doc, to: int) -> int:
+    """End of 'to X': X's phrase, but never past a comma, semicolon or dash the parser let it run over."""
+    end = doc[to].right_edge.i + 1
+    for i in range(to + 2, min(end, to + 30)):
+        if doc[i].text in (",", ";", "—", "–", "("):
+            return i
+    return end
 
 
 def _line_end(ctx: Context, i: int) -> int:
@@ -711,7 +757,7 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
         if child.ent_type_ in TIME_ENTS or any(c.ent_type_ in TIME_ENTS for c in child.children):
             break
         end = child.right_edge.i + 1
-    return [(start, end)] if _quotes_free(ctx, start, end) else []
+    return [(start, end)] if _quotes_free(ctx, start, end) and not _reports_inside(ctx, start, end, False) else []
 
 
 def _content_child(child: Token, lemma: str) -> bool:
@@ -755,8 +801,8 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
         first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause
-            conj = next((a for a in doc[first_quoted].ancestors if a.dep_ in ("conj", "advcl", "parataxis")
-                         and a.i > comp.i and a.head == comp and a.left_edge.i - start >= 3), None)
+            conj = next((a for a in islice(doc[first_quoted].ancestors, 50) if a.dep_ == "conj" and a.i > comp.i
+                         and comp in a.ancestors), None)
             if conj is not None:
                 end = min(end, conj.left_edge.i)
             else:  # "said it is possible "..." and the ban followed ...": the coordinated clauses free of marks
@@ -785,7 +831,7 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
         if not is_cue(cue, ctx, REPORTING_VERBS):
             continue
         subject = subject_of(cue, ctx)
-        if subject is None and not passive(cue):
+        if (subject is None and not passive(cue)) or _purpose_or_imperative(cue, ctx):
             continue
         for start, end in reported_clauses(cue, ctx):
             if start >= end:
@@ -800,6 +846,13 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
             rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect", speaker,
                              (cue.idx, cue_end(cue))))
     return rows
+
+
+def _purpose_or_imperative(cue: Token, ctx: Context) -> bool:
+    """'dispatched to confirm the object', 'don't tell anyone': nobody reports anything."""
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in cue.children):
+        return cue.dep_ == "advcl" and cue.head.pos_ == "VERB" and cue.head.tag_ == "VBN"
+    return any(c.dep_ == "neg" for c in cue.children) and own_subject(cue, ctx) is None
 
 
 def passive(cue: Token) -> bool:

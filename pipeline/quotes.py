@@ -31,6 +31,7 @@ OBJECT_VERBS = frozenset(_VERBS["object"])
 INFINITIVE_VERBS = frozenset(_VERBS["infinitive"])
 TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
 TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs)
+REFUSALS = frozenset(_VERBS["refusal"])
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
@@ -449,6 +450,13 @@ def subject_of(cue: Token, ctx: Context, depth: int = 0) -> Token | None:
 # --- cues -------------------------------------------------------------------------------------------------------
 
 
+def _negated(cue: Token) -> bool:
+    """'did not say', 'refused to say': what follows was not said."""
+    if cue.head.lemma_ in REFUSALS and any(c.dep_ == "aux" and c.lower_ == "to" for c in cue.children):
+        return True
+    return any(c.dep_ == "neg" for c in cue.children)
+
+
 def _unsaid(cue: Token) -> bool:
     """'did not say', 'refused to say': no words of this cue are quoted (a report of it still is speech)."""
     return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in cue.children)
@@ -462,7 +470,7 @@ def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
     if ctx.lemma(tok) not in verbs:
         return False
     # "did not say", "refused to say", "the inability to predict": nothing was said
-    return not ctx.parsed or tok.pos_ in ("VERB", "AUX", "")
+    return not ctx.parsed or (tok.pos_ in ("VERB", "AUX", "") and not _negated(tok))
 
 
 def cue_end(cue: Token) -> int:
@@ -640,7 +648,8 @@ def _adjacent(a: Marked, b: Marked, attr: Attribution, text: str) -> bool:
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Token range START:END without leading 'that' or punctuation and trailing punctuation."""
-    while start < end and (doc[start].is_punct or doc[start].dep_ in ("mark", "cc") or doc[start].is_space):
+    while start < end and (doc[start].is_punct or doc[start].is_space or doc[start].dep_ == "cc"
+                           or (doc[start].dep_ == "mark" and doc[start].lower_ not in ("whether", "if"))):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
         end -= 1
@@ -749,6 +758,8 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     if first is None:
         return []
     start, end = first.left_edge.i, first.right_edge.i + 1
+    if first.dep_ == "prep":  # 'called for the resignation': what was called for, without 'for'
+        start = next(c for c in first.children if c.dep_ in ("pobj", "pcomp")).left_edge.i
     for child in cue.rights:  # 'endorsed Cruz for president', 'announced steps to tighten ...': the rest of the clause
         if child.i <= first.i or child.dep_ in ("dobj", "dative"):
             continue
@@ -839,7 +850,7 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
             start, end = _trim(ctx.doc, start, end)
             anchors = (cue,) if subject is None else (cue, subject)
             inside = [t for t in anchors if start <= t.i < end and not cue.left_edge.i <= t.i <= cue.right_edge.i]
-            if end - start < (1 if ctx.doc[start].pos_ in ("PROPN", "NOUN") else 2) or inside or not _one_paragraph(ctx, start, end, *anchors):
+            if end - start < (1 if ctx.doc[start].pos_ == "PROPN" else 2) or inside or not _one_paragraph(ctx, start, end, *anchors):
                 continue
             span = ctx.doc[start:end]
             speaker = resolve_speaker(subject, ctx) if subject is not None else None

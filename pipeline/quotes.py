@@ -39,16 +39,18 @@ OPENERS = D_OPEN | D_EITHER
 
 REPORTING_VERBS = SPEECH_VERBS | OBJECT_VERBS | INFINITIVE_VERBS | TOPIC_VERBS
 CUE_VERBS = REPORTING_VERBS | frozenset(_VERBS["quote_only"])
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
-OTHER_PRONOUNS = frozenset({"it", "they", "we", "i", "them", "us"})
-RELATIVES = frozenset({"who", "that", "which"})
+_WORDS = json.loads((MODELS_DIR / "quotes" / "pronouns.json").read_text(encoding="utf-8"))
+PRONOUN_SEX: dict[str, str] = _WORDS["person"]
+PERSON_PRONOUNS = frozenset(PRONOUN_SEX)
+OTHER_PRONOUNS = frozenset(_WORDS["other"])
+RELATIVES = frozenset(_WORDS["relative"])
+QUESTION_MARKS = frozenset(_WORDS["question_marks"])
 FRAME_DEPS = frozenset({"prep", "pobj", "npadvmod", "advmod", "compound", "det", "amod", "nummod", "poss", "case"})
 SUBJECTS = frozenset({"nsubj", "csubj"})
 CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "dep"})
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 GROUPS = NAMED - {"PERSON"}
-PRONOUN_SEX = {"he": "m", "him": "m", "she": "f", "her": "f"}
 SEX_OF_NAME = dict(line.split("\t") for line in
                    (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
                    if line and not line.startswith("#"))
@@ -649,7 +651,7 @@ def _adjacent(a: Marked, b: Marked, attr: Attribution, text: str) -> bool:
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Token range START:END without leading 'that' or punctuation and trailing punctuation."""
     while start < end and (doc[start].is_punct or doc[start].is_space or doc[start].dep_ == "cc"
-                           or (doc[start].dep_ == "mark" and doc[start].lower_ not in ("whether", "if"))):
+                           or (doc[start].dep_ == "mark" and doc[start].lower_ not in QUESTION_MARKS)):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
         end -= 1

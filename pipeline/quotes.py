@@ -526,12 +526,25 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
             subject = subject_of(cue, ctx)
             outside = subject.right_edge.i < content.start or subject.left_edge.i >= content.end if subject else False
             if subject is not None and lo <= subject.idx < hi and outside:
-                return Attribution(cue.idx, cue_end(cue), subject)
+                outer = outer_report(cue, ctx) if ctx.lemma(cue) not in SPEECH_VERBS else None
+                return outer or Attribution(cue.idx, cue_end(cue), subject)
         else:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
                 return Attribution(cue.idx, cue_end(cue), speaker)
     return headline_speaker(q, ctx)
+
+
+def outer_report(cue: Token, ctx: Context) -> Attribution | None:
+    """'Rubio said he called him "a con artist"': the cue whose clausal complement holds CUE speaks."""
+    tok, outer = cue, None
+    for _ in range(6):
+        if tok.dep_ != "ccomp" or tok.head.i == tok.i:
+            break
+        tok = tok.head
+        if is_cue(tok, ctx, SPEECH_VERBS) and (subject := own_subject(tok, ctx)) is not None:
+            outer = Attribution(tok.idx, cue_end(tok), subject)
+    return outer
 
 
 def headline_speaker(q: Marked, ctx: Context) -> Attribution | None:

@@ -36,6 +36,7 @@ TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
 OPENERS = D_OPEN | D_EITHER
+MARK = re.compile("[" + re.escape("".join(D_OPEN | D_CLOSE | D_EITHER | S_OPEN | S_CLOSE | S_EITHER)) + "]")
 
 REPORTING_VERBS = SPEECH_VERBS | OBJECT_VERBS | INFINITIVE_VERBS | TOPIC_VERBS
 CUE_VERBS = REPORTING_VERBS | frozenset(_VERBS["quote_only"])
@@ -116,8 +117,8 @@ def _scan_paragraph(text: str, pstart: int, pend: int) -> tuple[list[tuple[int, 
     """(open, close) mark pairs in one paragraph, and the offset of a double mark left open at its end."""
     pairs: list[tuple[int, int]] = []
     open_d = open_s = None
-    for i in range(pstart, pend):
-        ch = text[i]
+    for mark in MARK.finditer(text, pstart, pend):  # only the marks: the paragraph's other characters cost nothing
+        i, ch = mark.start(), mark.group()
         prev = text[i - 1] if i > pstart else " "
         nxt = text[i + 1] if i + 1 < pend else " "
         if ch in D_OPEN or (ch in D_EITHER and open_d is None):
@@ -157,6 +158,9 @@ def quotation_spans(text: str) -> list[Marked]:
 # --- speakers ---------------------------------------------------------------------------------------------------
 
 
+_COULD_CUE: dict[tuple[int, bool], bool] = {}  # string hash -> whether that word can be a cue; hashes are stable
+
+
 class Context:
     """What attribution needs about one article: its mentions, its quoted tokens, whether it was parsed."""
 
@@ -170,8 +174,7 @@ class Context:
         for q in marked:
             span = doc.char_span(q.start, q.end, alignment_mode="expand")
             if span is not None:
-                for t in span:
-                    self.quoted[t.i] = True
+                self.quoted[span.start:span.end] = [True] * len(span)
         marks = np.array(self.quoted, dtype=bool) | (doc.to_array(IS_QUOTE) == 1) if len(doc) else np.zeros(0, bool)
         self.quoted_before = [0, *np.cumsum(marks).tolist()]
         self.quoted_at = [i for i, q in enumerate(self.quoted) if q]
@@ -194,9 +197,16 @@ class Context:
     def _cue_candidates(self) -> list[int]:
         """Indices of the tokens whose word could make them a cue; is_cue looks only at these."""
         words = self.doc.to_array([LEMMA if self.lemmas else LOWER, LOWER])
-        strings = self.doc.vocab.strings
-        hits = [h for h in np.unique(words[:, 0]) if self.word(strings[int(h)]) in CUE_VERBS]
+        hits = [h for h in np.unique(words[:, 0]) if self._could_cue(int(h))]
         return np.flatnonzero(np.isin(words[:, 0], hits) | (words[:, 1] == get_string_id("according"))).tolist()
+
+    def _could_cue(self, key: int) -> bool:
+        known = _COULD_CUE.get((key, self.lemmas))
+        if known is None:
+            if len(_COULD_CUE) > 200_000:  # a long run meets ever new words: keep the cache bounded
+                _COULD_CUE.clear()
+            known = _COULD_CUE[(key, self.lemmas)] = self.word(self.doc.vocab.strings[key]) in CUE_VERBS
+        return known
 
     def mention_at(self, start: int, end: int) -> MentionRow | None:
         k = bisect.bisect_right(self.mention_starts, start) - 1

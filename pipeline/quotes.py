@@ -785,6 +785,8 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     start, end = first.left_edge.i, first.right_edge.i + 1
     if first.dep_ == "prep":  # 'called for the resignation': what was called for, without 'for'
         start = next(c for c in first.children if c.dep_ in ("pobj", "pcomp")).left_edge.i
+    if first.dep_ == "xcomp":  # 'urged Congress to act': who is to act belongs to what was urged
+        start = min([start] + [c.left_edge.i for c in cue.rights if c.dep_ in ("dobj", "dative") and c.i < first.i])
     for child in cue.rights:  # 'endorsed Cruz for president', 'announced steps to tighten ...': the rest of the clause
         if child.i <= first.i or child.dep_ in ("dobj", "dative"):
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -47,6 +48,11 @@ def process_batch(batch: Batch, cfg: Config) -> Tables:
     return process(batch, cfg)
 
 
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C reaches the whole process group; only the main process handles it (one message)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_local(batches: Iterable[Batch], cfg: Config) -> Results:
     """process_batch over BATCHES on cfg.processes spawned processes (in this process for a single batch)."""
     iterator = iter(batches)
@@ -58,7 +64,7 @@ def run_local(batches: Iterable[Batch], cfg: Config) -> Results:
         yield from ((b, process_batch(b, cfg)) for b in itertools.chain(head, iterator))
         return
     # spawn, never fork: forking after spaCy and numpy are loaded can deadlock.
-    with ProcessPoolExecutor(cfg.processes, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(cfg.processes, mp_context=get_context("spawn"), initializer=ignore_interrupts) as pool:
         submit = lambda batch: pool.submit(process_batch, batch, cfg)  # noqa: E731
         yield from in_order(submit, itertools.chain(head, iterator), 2 * cfg.processes)
 

@@ -48,7 +48,9 @@ class Attribution:
 
 
 
-_COULD_CUE: dict[tuple[int, bool], bool] = {}  # string hash -> whether that word can be a cue; hashes are stable
+# string hashes of the words that can be cues: lemmas (as a lemmatizer may case them), or forms without one
+_CUE_LEMMA_IDS = np.array([get_string_id(w) for v in CUE_VERBS for w in (v, v.title(), v.upper())], dtype=np.uint64)
+_CUE_FORM_IDS = np.array([get_string_id(form) for form in CUE_FORMS], dtype=np.uint64)
 
 
 class Context:
@@ -69,6 +71,7 @@ class Context:
         self.quoted_before = [0, *np.cumsum(marks).tolist()]
         self.quoted_at = [i for i, q in enumerate(self.quoted) if q]
         self.newlines = [m.start() for m in NEWLINE.finditer(text)]
+        self.token_starts = doc.to_array(IDX).tolist() if len(doc) else []
         self.line_start, self.sent_start, self.sent_end = _token_bounds(doc, self.newlines)
         self.unquoted = [m for m in self.mentions if not self._in_quote(m.start_char)]
         self.unquoted_starts = [m.start_char for m in self.unquoted]
@@ -87,16 +90,8 @@ class Context:
     def _cue_candidates(self) -> list[int]:
         """Indices of the tokens whose word could make them a cue; is_cue looks only at these."""
         words = self.doc.to_array([LEMMA if self.lemmas else LOWER, LOWER])
-        hits = [h for h in np.unique(words[:, 0]) if self._could_cue(int(h))]
-        return np.flatnonzero(np.isin(words[:, 0], hits) | (words[:, 1] == get_string_id("according"))).tolist()
-
-    def _could_cue(self, key: int) -> bool:
-        known = _COULD_CUE.get((key, self.lemmas))
-        if known is None:
-            if len(_COULD_CUE) > 200_000:  # a long run meets ever new words: keep the cache bounded
-                _COULD_CUE.clear()
-            known = _COULD_CUE[(key, self.lemmas)] = self.word(self.doc.vocab.strings[key]) in CUE_VERBS
-        return known
+        cues = np.isin(words[:, 0], _CUE_LEMMA_IDS if self.lemmas else _CUE_FORM_IDS)
+        return np.flatnonzero(cues | (words[:, 1] == get_string_id("according"))).tolist()
 
     def mention_at(self, start: int, end: int) -> MentionRow | None:
         k = bisect.bisect_right(self.mention_starts, start) - 1
@@ -148,8 +143,8 @@ class Context:
         return (self.newlines[k - 1] + 1 if k else 0), (self.newlines[k] if k < len(self.newlines) else len(self.text))
 
     def _in_quote(self, offset: int) -> bool:
-        span = self.doc.char_span(offset, offset + 1, alignment_mode="expand")
-        return span is not None and len(span) > 0 and self.quoted[span[0].i]
+        k = bisect.bisect_right(self.token_starts, offset) - 1
+        return k >= 0 and self.quoted[k]
 
     def lemma(self, tok: Token) -> str:
         return self.word(tok.lemma_ if self.lemmas else tok.lower_)

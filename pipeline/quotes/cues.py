@@ -87,7 +87,7 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
         return None
     lo, hi = paragraph_of(q, ctx)
     cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
-            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not _unsaid(doc[i])]
+            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not (ctx.parsed and _unsaid(doc[i]))]
     ancestors = {a.i for t in (content[0], content[-1]) for a in islice(t.ancestors, 50)} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:

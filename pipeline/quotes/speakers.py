@@ -143,6 +143,8 @@ def own_subject(cue: Token, ctx: Context) -> Token | None:
     named = [c for c in cue.lefts if c.dep_ in ("advmod", "npadvmod", "dep", "nmod") and c.ent_type_ in NAMED]
     if named:
         return named[-1]
+    if cue.tag_ == "VBG":  # "a rally blasting the plan": the noun before a participle is rarely its speaker
+        return None
     return phrase_before(cue, ctx) or name_before(cue, ctx)
 
 
@@ -180,7 +182,9 @@ def subject_of(cue: Token, ctx: Context, depth: int = 0) -> Token | None:
     if subject is not None:
         return subject
     if cue.dep_ in NOUN_LINKS and cue.head.pos_ in ("NOUN", "PROPN", "PRON"):
-        return cue.head
+        document = cue.tag_ == "VBG" and cue.head.pos_ == "NOUN" and cue.head.dep_ == "dobj" and depth < 3
+        # "the campaign issued a statement saying ...": who issued the statement speaks through it
+        return subject_of(cue.head.head, ctx, depth + 1) or cue.head if document else cue.head
     if cue.dep_ in ("conj", "advcl") and cue.head.lemma_ not in CUE_VERBS:
         # "X said Y accepted the plan and called it ...", "X said Y must face charges, adding ...": a cue tied
         # to a verb inside a reported clause most likely belongs with the reporting verb (parsers attach low)

@@ -65,7 +65,7 @@ class Node:
     person_split: bool = False
     names: Counter = field(default_factory=Counter)  # entity_name -> mentions
     labels: Counter = field(default_factory=Counter)  # label -> mentions
-    aliases: set = field(default_factory=set)
+    acronyms: frozenset = frozenset()  # the acronyms written for its names
     articles: int = 0
 
     @cached_property
@@ -119,19 +119,20 @@ def resolve(parts: Callable[[], Iterable[pa.Table]]) -> Resolution:
     return resolution
 
 
-def name_tally(parts: Iterable[pa.Table]) -> dict[tuple[str, str], tuple[int, int, set]]:
-    """(entity_name, label) -> (mentions, articles, mention texts); one part in memory at a time."""
+def name_tally(parts: Iterable[pa.Table]) -> dict[tuple[str, str], tuple[int, int, frozenset]]:
+    """(entity_name, label) -> (mentions, articles, the acronyms written for it); one part in memory at a time."""
     out: dict[tuple[str, str], list] = {}
     for part in parts:
         counts = part.group_by(NAME_KEYS).aggregate([([], "count_all"), ("article_id", "count_distinct")])
         for name, label, n, articles in zip(*(counts[c].to_pylist() for c in
                                                [*NAME_KEYS, "count_all", "article_id_count_distinct"])):
-            entry = out.setdefault((name, label), [0, 0, set()])
+            entry = out.setdefault((name, label), [0, 0, frozenset()])
             entry[0] += n
             entry[1] += articles
         texts = part.group_by([*NAME_KEYS, "text"]).aggregate([])
         for name, label, text in zip(*(texts[c].to_pylist() for c in [*NAME_KEYS, "text"])):
-            out[(name, label)][2].add(text)
+            if is_acronym(text):  # only acronyms are read later: other texts would cost memory per name
+                out[(name, label)][2] |= {text}
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
@@ -149,7 +150,7 @@ def build_nodes(tally: dict) -> tuple[dict[tuple[str, str], Node], dict[tuple[st
             node = nodes.setdefault((key, kind), Node(key, person_split=split))
             node.names[name] += n
             node.labels[label] += n
-            node.aliases |= texts
+            node.acronyms |= texts
             node.articles += articles
             members[(key, kind)].append((name, label))
     return nodes, members
@@ -201,7 +202,7 @@ def join_acronyms(nodes: dict, groups: UnionFind) -> None:
     """"WHO" joins "World Health Organization" when some article wrote the one for the other."""
     defined: dict[str, set] = defaultdict(set)
     for k, node in nodes.items():
-        for alias in node.aliases:
+        for alias in node.acronyms:
             if is_acronym(alias) and fold(alias) in acronyms_of(node.key):
                 defined[fold(alias)].add(k)
     for k, node in nodes.items():

@@ -194,6 +194,7 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
             write_empty(output_dir, stage, placeholder, provenance[stage])  # every table stays readable
             manifest.parts[stage].append(placeholder)
     manifest.entities_part = f"part-{run_id}"
+    canonicalise_entities(output_dir, manifest)
     write_pending(output_dir, "entities", manifest.entities_part,
                   entities_table(output_dir, manifest, provenance["extract"]))
     with interrupts_deferred():  # the commit and the renames it promises finish together
@@ -276,6 +277,23 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def canonicalise_entities(output_dir: Output, manifest: Manifest) -> None:
+    """The cross-article entity step: every live part's mentions.entity_id and quotes.speaker_entity_id set to the
+    canonical ids that the mentions of the whole corpus resolve to. Only parts whose ids change are rewritten,
+    as pending parts of the same stem (renamed in at the commit); the tally pass reads four mention columns."""
+    from pipeline.entities.resolve import RESOLVE_COLUMNS, canonical_mentions, canonical_quotes, resolve  # noqa: PLC0415
+
+    parts = manifest.parts["extract"]  # mentions and quotes are the extract stage's
+    resolution = resolve(lambda: (read_part(output_dir, "mentions", p, RESOLVE_COLUMNS) for p in parts))
+    for part in parts:
+        mentions = read_part(output_dir, "mentions", part)
+        canonical = canonical_mentions(mentions, resolution)
+        if canonical is not None:
+            quotes = canonical_quotes(read_part(output_dir, "quotes", part), mentions, canonical)
+            write_pending(output_dir, "mentions", part, canonical)
+            write_pending(output_dir, "quotes", part, quotes)
 
 
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:

@@ -43,8 +43,9 @@ from pipeline.rows import ErrorRow
 from pipeline.schemas import STORED_PARSE, TABLES
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
-from pipeline.write import (Edits, PartWriter, Provenance, Tables, empty, part_key, read_part, rewrite_parts,
-                            sync_parts, table_rows, to_arrow, with_provenance, write_empty, write_pending)
+from pipeline.write import (Edits, PartWriter, Provenance, Tables, empty, part_key, read_part, replace_part,
+                            rewrite_parts, sync_parts, table_rows, to_arrow, with_provenance, write_empty,
+                            write_pending)
 
 SUMMARY_NAME = "_summary.json"  # at the output root; `_` names are skipped by Parquet readers
 ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]
@@ -194,7 +195,7 @@ def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, com
             write_empty(output_dir, stage, placeholder, provenance[stage])  # every table stays readable
             manifest.parts[stage].append(placeholder)
     manifest.entities_part = f"part-{run_id}"
-    canonicalise_entities(output_dir, manifest)
+    canonicalise_entities(output_dir, manifest, run_id)
     write_pending(output_dir, "entities", manifest.entities_part,
                   entities_table(output_dir, manifest, provenance["extract"]))
     with interrupts_deferred():  # the commit and the renames it promises finish together
@@ -279,21 +280,22 @@ def batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def canonicalise_entities(output_dir: Output, manifest: Manifest) -> None:
+def canonicalise_entities(output_dir: Output, manifest: Manifest, run_id: str) -> None:
     """The cross-article entity step: every live part's mentions.entity_id and quotes.speaker_entity_id set to the
-    canonical ids that the mentions of the whole corpus resolve to. Only parts whose ids change are rewritten,
-    as pending parts of the same stem (renamed in at the commit); the tally pass reads four mention columns."""
+    canonical ids that the mentions of the whole corpus resolve to. Only parts whose ids change are rewritten, as
+    new extract parts of this run (a part of an earlier run is never replaced under its own name, so a run killed
+    before its commit leaves the committed tables as they were); the tally pass reads four mention columns."""
     from pipeline.entities.resolve import RESOLVE_COLUMNS, canonical_mentions, canonical_quotes, resolve  # noqa: PLC0415
 
-    parts = manifest.parts["extract"]  # mentions and quotes are the extract stage's
+    parts = list(manifest.parts["extract"])  # mentions and quotes are the extract stage's
     resolution = resolve(lambda: (read_part(output_dir, "mentions", p, RESOLVE_COLUMNS) for p in parts))
-    for part in parts:
+    for index, part in enumerate(parts):
         mentions = read_part(output_dir, "mentions", part)
         canonical = canonical_mentions(mentions, resolution)
         if canonical is not None:
             quotes = canonical_quotes(read_part(output_dir, "quotes", part), mentions, canonical)
-            write_pending(output_dir, "mentions", part, canonical)
-            write_pending(output_dir, "quotes", part, quotes)
+            replace_part(output_dir, manifest, "extract", part, f"part-{run_id}-xc{index:05d}",
+                         {"mentions": canonical, "quotes": quotes})
 
 
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:

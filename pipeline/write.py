@@ -205,12 +205,25 @@ def rewrite_parts(output_dir: Output, manifest: Manifest, stage: str, edits: Edi
             tables = [edits.apply(name, read_part(output_dir, name, p)) for p in group]
             write_pending(output_dir, name, stem, pa.concat_tables(tables))
         replaced_by.update((p, stem) for p in group)
+    kept_parts = [p for p in parts if p not in dropped and p not in replaced_by]
+    manifest.parts[stage] = sorted({*kept_parts, *replaced_by.values()})
+    point_entries(manifest, stage, replaced_by)
+
+
+def replace_part(output_dir: Output, manifest: Manifest, stage: str, part: str, stem: str, tables: Tables) -> None:
+    """STAGE's PART written again as STEM with TABLES in place of its own (its other tables copied)."""
+    for name in STAGE_TABLES[stage]:
+        write_pending(output_dir, name, stem, tables[name] if name in tables else read_part(output_dir, name, part))
+    manifest.parts[stage] = sorted({*(p for p in manifest.parts[stage] if p != part), stem})
+    point_entries(manifest, stage, {part: stem})
+
+
+def point_entries(manifest: Manifest, stage: str, replaced_by: dict[str, str]) -> None:
+    """Entries whose STAGE part was replaced point to its replacement."""
     field = f"{stage}_part"
     for key, entry in manifest.entries.items():
         if entry.part(stage) in replaced_by:
             manifest.entries[key] = replace(entry, **{field: replaced_by[entry.part(stage)]})
-    kept_parts = [p for p in parts if p not in dropped and p not in replaced_by]
-    manifest.parts[stage] = sorted({*kept_parts, *replaced_by.values()})
 
 
 def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]]:

@@ -305,3 +305,27 @@ def test_staged_an_article_whose_worker_died_has_no_stored_parse_and_is_not_reex
     assert (summary.processed, summary.extracted) == (0, 2)
     errors = table_frame(out, "errors")[["article_id", "stage", "error"]].values.tolist()
     assert errors == [["a2", "parse", "worker died"]]
+
+
+NATO = {"n1": "NATO said on Monday that the alliance would meet again.",
+        "n2": "The North Atlantic Treaty Organization (NATO) met in Brussels. NATO leaders said the talks went well."}
+
+
+def test_staged_run_killed_after_the_entity_step_leaves_no_trace(tmp_path, staged_cfg, monkeypatch):
+    """The cross-article entity step rewrites parts of earlier runs; a run killed before its commit must not
+    leave those rewrites to be rolled forward by the next run."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_input(folder, [f"n1={NATO['n1']}"])
+    run(folder, out, staged_cfg, progress=False)
+    ids_before = set(table_frame(out, "mentions")["entity_id"])
+    write_input(folder, [f"n1={NATO['n1']}", f"n2={NATO['n2']}"])  # defines the acronym n1 uses: its id changes
+    kill_on_call(monkeypatch, "write_manifest", 1)
+    with pytest.raises(Killed):
+        run(folder, out, staged_cfg, progress=False)
+    monkeypatch.undo()
+    assert set(table_frame(out, "mentions")["entity_id"]) == ids_before
+    write_input(folder, [f"n1={NATO['n1']}"])
+    run(folder, out, staged_cfg, progress=False)
+    expected = tmp_path / "expected"
+    run(folder, expected, staged_cfg, full_refresh=True, progress=False)
+    assert_same_tables(out, expected)

@@ -45,7 +45,7 @@ exit status:
   3    the spaCy model is not installed
   4    another run is writing to the same output
   5    the Dask engine cannot start
-  130  interrupted (Ctrl-C); the tables are as they were before the run
+  130  interrupted (Ctrl-C); the tables are as the last committed run left them
 """
 
 
@@ -84,19 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="process articles into Parquet tables",
                                   description="Process articles into Parquet tables.", epilog=RUN_HELP,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    run_cmd.add_argument("--input", type=Path, required=True, help="folder (or file) of *.txt, *.jsonl articles")
-    run_cmd.add_argument("--output", required=True,
+    run_cmd.add_argument("--input", type=Path, required=True, metavar="PATH", help="folder (or file) of *.txt, *.jsonl articles")
+    run_cmd.add_argument("--output", required=True, metavar="DIR_OR_URL",
                          help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
-    run_cmd.add_argument("--config", type=Path,
+    run_cmd.add_argument("--config", type=Path, metavar="FILE",
                          help=f"TOML settings file, section [pipeline] (default: {DEFAULT_CONFIG.name} of the "
                               "project when run from a checkout, else the built-in defaults)")
-    run_cmd.add_argument("--model", help="installed spaCy model package to use")
-    run_cmd.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
-    run_cmd.add_argument("--batch-size", type=count(1), help="texts per nlp.pipe batch")
+    run_cmd.add_argument("--model", metavar="NAME", help="installed spaCy model package to use")
+    run_cmd.add_argument("--n-process", type=count(0), metavar="N", help="worker processes (0 = every core)")
+    run_cmd.add_argument("--batch-size", type=count(1), metavar="N", help="texts per nlp.pipe batch")
     run_cmd.add_argument("--full-refresh", action="store_true",
                          help="re-process every article, not only new or changed ones")
     run_cmd.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
-    run_cmd.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    run_cmd.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
     run_cmd.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing but errors (no progress bar, no summary; the summary JSON is still written)")
     return parser

@@ -330,7 +330,7 @@ class _Progress(tqdm):
     words = 0
 
     def add(self, batch: list) -> None:
-        """Count BATCH's items and words (for the summary: the split costs about 1% of the parse)."""
+        """Count BATCH's items and words (for the summary; splitting costs under 0.1% of the parse)."""
         self.update(len(batch))
         self.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
         if not self.disable:

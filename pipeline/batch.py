@@ -45,8 +45,7 @@ def extract(doc: Doc, article: Article) -> Tables:
                                 article.content_sha256, tokens.num_rows)],
         "sentences": sentence_rows(doc, article),
         "mentions": mentions,
-        "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
-                  if d.start_char >= article.header_end],
+        "dates": extract_dates(doc, article_id=aid, text=text, published=article.published),
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
     tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}

@@ -13,6 +13,7 @@ from typing import NoReturn
 from pipeline import __version__
 from pipeline.config import DEFAULT_CONFIG, MODELS_DIR, Config, ConfigError, check_components, load_config
 from pipeline.engine import EngineError
+from pipeline.inputs import InputMissing, MissingExtra, check_input
 from pipeline.runner import SUMMARY_NAME, RunSummary, run
 from pipeline.store import OutputLocked, open_output
 
@@ -20,13 +21,19 @@ SKIPPED_SHOWN = 10  # skipped files named in the printed summary; the JSON names
 INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C (128 + SIGINT)
 
 RUN_HELP = f"""\
-input (--input, a folder read with its sub-folders, or one file):
+input (--input, a folder read with its sub-folders, one file, or an fsspec URL such as s3://bucket/news):
   *.txt         one article per file, UTF-8; article_id is the file name without .txt. A first line
                 `date YYYY-MM-DD` gives the publication date; a sidecar NAME.json
                 ({{"published": ..., "title": ..., "url": ...}}) beside the file overrides it.
   *.jsonl       one article per line: {{"id": ..., "text": ..., "published": ..., "title": ..., "url": ...}};
   *.jsonl.gz    only id and text are required.
-  An input that cannot be read becomes a row of the errors table; the run goes on.
+  *.csv         one article per row, columns id, text (required), published, title, url; other column
+  *.parquet     names are set under [pipeline.columns] in the settings file (text = "body").
+  *.html        with pip install 'news-pipeline[web]': a page's main text, title, date and URL;
+  *.warc(.gz)   every HTML response with status 200 in a web archive is an article.
+  published may be 2025-11-20, 2025-11-20T12:30:00Z, March 5, 2020 or an RFC 2822 date; one that
+  cannot be read leaves the article undated, with a row in the errors table. Files of other kinds
+  are named in the summary. An input that cannot be read becomes a row of the errors table.
 
 output (--output, a folder or an fsspec URL such as s3://bucket/prefix):
   one Parquet folder per table (articles, sentences, tokens, mentions, entities, dates, quotes,
@@ -42,7 +49,7 @@ exit status:
   0    the run completed (articles that could not be processed are rows of the errors table)
   1    the output cannot be written
   2    a bad argument, a missing input, or a settings file that cannot be used
-  3    the spaCy model is not installed
+  3    the spaCy model, or the optional libraries an input kind needs, are not installed
   4    another run is writing to the same output
   5    the Dask engine cannot start
   130  interrupted (Ctrl-C); the tables are as the last committed run left them
@@ -84,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="process articles into Parquet tables",
                                   description="Process articles into Parquet tables.", epilog=RUN_HELP,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    run_cmd.add_argument("--input", type=Path, required=True, metavar="PATH", help="folder (or file) of *.txt, *.jsonl articles")
+    run_cmd.add_argument("--input", required=True, metavar="PATH_OR_URL",
+                         help="folder, file, or fsspec URL (s3://..., gs://..., memory://...) of articles")
     run_cmd.add_argument("--output", required=True, metavar="DIR_OR_URL",
                          help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
     run_cmd.add_argument("--config", type=Path, metavar="FILE",
@@ -112,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if not args.input.is_dir():
-        print(f"error: input folder {args.input} does not exist: give an existing folder with --input", file=sys.stderr)
+    try:
+        check_input(args.input)
+    except InputMissing as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         cfg = load_config(args.config).with_options(
@@ -143,6 +153,9 @@ def run_command(args: argparse.Namespace) -> int:
     except EngineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 5
+    except MissingExtra as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
     except RuntimeError as err:
         from pipeline.parse import ModelError  # noqa: PLC0415 - spaCy is slow to import; needed only here
 
@@ -186,5 +199,8 @@ def summary_text(summary: RunSummary) -> str:
     more = len(summary.skipped_files) - len(shown)
     lines.append(f"  skipped files (unknown kind): {len(summary.skipped_files):,}"
                  + "".join(f"\n    {name}" for name in shown) + (f"\n    ... and {more:,} more" if more else ""))
+    if summary.skipped_records:
+        lines.append("  records that are no article: " + "; ".join(f"{reason} ({n:,})"
+                                                               for reason, n in summary.skipped_records.items()))
     lines.append(f"  summary as JSON: {summary.output.rstrip('/')}/{SUMMARY_NAME}")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ MODELS_DIR = next((d for d in (PACKAGE_DIR / "models", PROJECT_ROOT / "models") 
 DEFAULT_CONFIG = PROJECT_ROOT / "pipeline.toml"
 SECTION = "pipeline"
 FULL_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+ARTICLE_FIELDS = ("id", "text", "published", "title", "url")  # what [pipeline.columns] may map
 
 
 class ConfigError(ValueError):
@@ -37,6 +38,7 @@ class Config:
     max_chars: int = 200_000  # longer texts are parsed in pieces
     engine: str = "local"  # local (process pool) or dask
     scheduler: str | None = None  # Dask scheduler address; none starts a local cluster
+    columns: dict[str, str] | None = None  # CSV/Parquet column of each article field; unnamed ones as the field
 
     @property
     def processes(self) -> int:
@@ -79,7 +81,10 @@ def setting_problem(key: str, value: Any) -> str | None:
     if key not in hints or key not in {f.name for f in fields(Config)}:
         return f"unknown setting (known: {', '.join(f.name for f in fields(Config))})"
     expected = hints[key]
-    return None if fits(value, expected) else f"must be {type_words(expected)}, not {value!r}"
+    if not fits(value, expected):
+        return f"must be {type_words(expected)}, not {value!r}"
+    unknown = sorted(set(value) - set(ARTICLE_FIELDS)) if key == "columns" else []
+    return f"unknown field {unknown[0]!r} (known: {', '.join(ARTICLE_FIELDS)})" if unknown else None
 
 
 def fits(value: Any, expected: Any) -> bool:

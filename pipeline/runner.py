@@ -29,10 +29,11 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from pipeline import __version__
-from pipeline.articles import Article, read_articles
+from pipeline.articles import Article
 from pipeline.card import write_card
 from pipeline.config import MODELS_DIR, Config, model_meta
 from pipeline.engine import Tables, run_engine
+from pipeline.inputs import InputStats, read_articles
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
@@ -57,6 +58,7 @@ class RunSummary:
     errors_by_stage: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> reason -> rows
     without_published: int = 0  # articles whose publication date is unknown
     skipped_files: list[str] = field(default_factory=list)  # input files of unknown kinds, not read
+    skipped_records: dict[str, int] = field(default_factory=dict)  # records that are no article (WARC), by reason
     words: int = 0  # words of the articles parsed by this run
     elapsed_s: float = 0.0
 
@@ -68,7 +70,7 @@ class RunSummary:
         return json.dumps({**asdict(self), "words_per_s": round(self.words_per_s, 1)}, indent=2)
 
 
-def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
@@ -86,7 +88,7 @@ def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, ful
         return result
 
 
-def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
+def update(input_dir: str | Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
            full_refresh: bool, progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
     sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run
@@ -95,7 +97,8 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
 
     kept: dict[str, Entry] = {}
     moved: dict[str, str] = {}
-    todo = changed_items(read_articles(input_dir), previous, kept, moved)
+    inputs = InputStats()  # complete once the engine has taken every item
+    todo = changed_items(read_articles(input_dir, columns=cfg.columns, stats=inputs), previous, kept, moved)
     parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
     with progress_bar(progress) as bar:
         for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
@@ -106,7 +109,7 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
 
     stale = set(previous.entries) - set(kept)
     if not new_entries and not stale and not moved and previous is committed and committed.entities_part:
-        return summary(output_dir, committed, 0, 0, run_id, 0)  # nothing changed: nothing to write
+        return summary(output_dir, committed, 0, 0, run_id, 0, inputs)  # nothing changed: nothing to write
     manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
     holding = {previous.entries[key].part for key in [*stale, *moved]}
     rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_part)
@@ -118,7 +121,7 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
     with interrupts_deferred():  # the commit and the renames it promises finish together
         write_manifest(output_dir, manifest)  # the commit point
         sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id, bar.words)
+    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id, bar.words, inputs)
 
 
 @contextmanager
@@ -294,14 +297,14 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str, words: int,
-            skipped_files: list[str] | None = None) -> RunSummary:
-    """What the run did, from the committed tables; SKIPPED_FILES are the input files of no known kind."""
+def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str,
+            words: int, inputs: InputStats) -> RunSummary:
+    """What the run did, from the committed tables and the input's counts."""
     rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
     return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, rows=rows,
                       errors_by_stage=errors_by_stage(output_dir, manifest),
-                      without_published=null_count(output_dir, manifest, "articles", "published"),
-                      skipped_files=list(skipped_files or []), words=words)
+                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words,
+                      skipped_files=inputs.skipped_files, skipped_records=dict(inputs.skipped_records))
 
 
 def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:

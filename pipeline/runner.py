@@ -149,7 +149,7 @@ def current_versions(cfg: Config) -> Versions:
 def pipeline_version() -> str:
     """The release plus a fingerprint of the code and of models/ data: editing a rule re-processes everything."""
     package = Path(__file__).parent
-    files = sorted([*package.glob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
+    files = sorted([*package.rglob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())

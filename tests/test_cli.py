@@ -289,3 +289,15 @@ def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, c
 ])
 def test_cli_summary_error_reasons_group_alike_errors(error, reason):
     assert error_reason(error) == reason
+
+
+def test_cli_version_fingerprint_covers_sub_packages(tmp_path, monkeypatch):
+    from pipeline import runner
+
+    module = tmp_path / "pipeline" / "sub" / "rules.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("LIMIT = 1\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "__file__", str(tmp_path / "pipeline" / "runner.py"))
+    before = runner.pipeline_version()
+    module.write_text("LIMIT = 2\n", encoding="utf-8")
+    assert runner.pipeline_version() != before and before.startswith(f"{pipeline.__version__}+")

@@ -132,6 +132,17 @@ def test_dates_type_and_value(parse_text, text, span, type_, value):
 
 
 @pytest.mark.parametrize("text, span, value", [
+    ("In the third quarter, profit rose to $5 million from $4 million a year earlier.", "a year earlier", "2024-Q3"),
+    ("For the first nine months, profit rose to $9 million from $7 million a year earlier.", "a year earlier",
+     "2024"),
+    ("In the third quarter, profit rose. For the nine months, sales fell from a year earlier.", "a year earlier",
+     "2024"),
+])
+def test_dates_earnings_comparison_takes_the_reported_period(parse_text, text, span, value):
+    assert find(dates_of(parse_text, text), span).value == value
+
+
+@pytest.mark.parametrize("text, span, value", [
     ("In November 2018 the party nominated Bayes; Collins was nominated the following month.", "the following month",
      "2018-12"),
     ("The talks collapsed on March 3, 2022. The next day, Russian troops shelled Kharkiv.", "The next day",

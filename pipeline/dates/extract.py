@@ -161,19 +161,20 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     chosen = non_overlapping(rule_candidates(doc, doc_text, published), len(doc_text))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
     sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
-    chosen = resolve_anaphors(chosen, sentence_starts)
+    chosen = resolve_anaphors(chosen, sentence_starts, published)
     return [date_row(article_id, text, c) for c in chosen]
 
 
 PERIOD_MODES = ("ago", "quarter", "year")  # count from the report's period, the last quarter or half named
 
 
-def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> list[Candidate]:
+def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: date | None = None) -> list[Candidate]:
     """Expressions that count from the narrative's last date (Timex.anaphor), in one pass. Modes:
     'unit' ('the following month') and 'ref' ('two days later', 'a year earlier') count from the last date at
     least as fine as the unit, the value at the unit's or the date's granularity; 'same' from the last date;
     'ago' ('profit fell from a year ago'), 'quarter' ('the year-ago quarter') and 'year' ('the 1988 period')
-    from the last quarter or half named, as earnings reports compare periods; 'clock' takes the nearest day in
+    from the last quarter or half named, as earnings reports compare periods, or the year of 'the nine months'
+    ('to_date': a report's months so far in the year); 'clock' takes the nearest day in
     its sentence. Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
     out, ref, period = [], None, None
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
@@ -187,16 +188,23 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> lis
                                              anchored=day.anchored))
         elif anaphor and mode in PERIOD_MODES and period:
             c = replace(c, timex=from_reference(t, anaphor, period))
+        elif mode == "to_date":
+            period = year_to_date(period[0] if period else dct)
         elif anaphor and mode not in PERIOD_MODES and ref and follows(anaphor, ref):
             c = replace(c, timex=from_reference(t, anaphor, ref))
         t = c.timex
-        if mode not in (*PERIOD_MODES, "same") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
+        if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
                 and (span := interval(t.value)):
             ref = (span[0], t.granularity, t.value)
             if t.granularity in ("quarter", "half"):
                 period = ref
         out.append(c)
     return out
+
+
+def year_to_date(day: date | None) -> tuple | None:
+    """DAY's year as the period 'the nine months' report on: compared 'with a year earlier', it is a year."""
+    return (date(day.year, 1, 1), "year", str(day.year)) if day else None
 
 
 def follows(anaphor: tuple[str, int, str], ref: tuple) -> bool:

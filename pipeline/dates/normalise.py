@@ -34,6 +34,7 @@ from pipeline.dates.lexicon import (
 
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
+YEAR_TO_DATE = {"6", "9"}  # "the (first) nine months": a report's months so far in its year
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
 
 
@@ -406,7 +407,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     if n is None:
         return None
     approx = APPROX.get(" ".join((g.get("approx") or "").lower().split()))
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx)
+    to_date = ("month", int(n), "to_date") if g.get("det") and unit == "month" and n in YEAR_TO_DATE else None
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx, anaphor=to_date)
 
 
 def bare_units(g: dict, ctx: Context) -> Timex:

@@ -191,6 +191,8 @@ def test_dates_month_year_follows_tense(parse_text, text, span, value):
     ("Officials said 2000 people had fled by Wednesday.", "2000", "Wednesday"),
     ("The Americans could leave as soon as the threats end, he said yesterday.", "soon", "yesterday"),
     ("The crater formed 50 million years ago, scientists said on Monday.", "years ago", "Monday"),
+    ("The bank raised its quarterly dividend to 30 cents on Tuesday.", "quarterly", "Tuesday"),
+    ("The airline will start daily flights to Lima in March.", "daily", "March"),
 ])
 def test_dates_words_that_are_not_dates(parse_text, text, not_a_date, date_span):
     rows = dates_of(parse_text, text)
@@ -272,6 +274,7 @@ def test_dates_time_of_day_with_zone_and_day(parse_text, text, span, value):
     ("The prize is awarded each year in Oslo.", "each year", "P1Y"),
     ("The ferry to the island sails twice a week.", "twice a week", "P1W"),
     ("The newspaper is published daily.", "daily", "P1D"),
+    ("The fund reports its holdings quarterly.", "quarterly", "P3M"),
     ("The club meets on Tuesday nights.", "Tuesday nights", "XXXX-WXX-2TNI"),
     ("The festival is held each July in Edinburgh.", "each July", "XXXX-07"),
 ])

@@ -150,4 +150,5 @@ ANCHOR_WORDS = anchor_words()
 
 
 ANAPHORIC = set(LEX["anaphoric"])
+ATTRIBUTIVE_NOT_SET = set(LEX["attributive_not_set"])
 PERIOD_BEFORE = re.compile(rf"\b(?:{'|'.join(LEX['period_before'])})\s+$", re.IGNORECASE)

@@ -10,6 +10,7 @@ from pipeline.dates.context import Context, tense_near
 from pipeline.dates.lexicon import (
     ANAPHORIC,
     ANCHOR_WORDS,
+    ATTRIBUTIVE_NOT_SET,
     APPROX,
     CATALOGUE_AFTER,
     DEADLINE,
@@ -426,10 +427,17 @@ def set_(g: dict, ctx: Context) -> Timex | None:
     if ctx.capitalised_name():
         return None
     if g.get("set"):
+        if g["set"].lower() in ATTRIBUTIVE_NOT_SET and before_noun(ctx):
+            return None  # "its quarterly dividend", "daily flights": a kind of thing, as TimeML leaves it
         value, gran = LEX["set"][g["set"].lower()]
         return Timex("SET", value, gran)
     unit = unit_of(g["unit"])
     return Timex("SET", duration_value("1", unit), UNITS[unit][1])
+
+
+def before_noun(ctx: Context) -> bool:
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    return span is not None and span.end < len(ctx.doc) and ctx.doc[span.end].tag_ in ("NN", "NNS")
 
 
 PART_PM = {"afternoon": True, "evening": True, "morning": False}

@@ -168,6 +168,8 @@ def test_dates_clock_time_takes_the_day_named_in_its_sentence(parse_text, text, 
     ("US stock markets have their best week since December.", "December", "2024-12"),
     ("The fireball was seen in October by two amateur astronomers.", "October", "2025-10"),
     ("The probe was launched in December, the agency said.", "December", "2024-12"),
+    ("The index is near the record high set on December 6.", "December 6", "2024-12-06"),
+    ("The index is near the record high it will test on December 6.", "December 6", "2025-12-06"),
 ])
 def test_dates_month_year_follows_tense(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

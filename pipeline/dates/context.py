@@ -48,7 +48,7 @@ def token_tense(tok) -> str | None:
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
             return "future"
-    if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
+    if tok.tag_ == "VBD" or tok.tag_ == "VBN" and tok.dep_ == "acl" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"

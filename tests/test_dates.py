@@ -169,6 +169,8 @@ def test_dates_clock_time_takes_the_day_named_in_its_sentence(parse_text, text, 
     ("The fireball was seen in October by two amateur astronomers.", "October", "2025-10"),
     ("The probe was launched in December, the agency said.", "December", "2024-12"),
     ("The index is near the record high set on December 6.", "December 6", "2024-12-06"),
+    ("The airline will double its flights to India by May.", "May", "2026-05"),
+    ("The airline had doubled its flights to India by May.", "May", "2025-05"),
     ("The index is near the record high it will test on December 6.", "December 6", "2025-12-06"),
 ])
 def test_dates_month_year_follows_tense(parse_text, text, span, value):

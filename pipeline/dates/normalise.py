@@ -91,13 +91,15 @@ NEAR_MONTHS = 3  # a month named in the present tense this close to publication,
 
 def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news. After 'by',
-    'until' or 'through' (a deadline, whatever the tense), or in the present tense within NEAR_MONTHS ('when it
-    convenes in January', in December), the year that puts the month nearest the DCT."""
+    'until' or 'through' the next such month (a deadline ahead), or in the past tense the nearest one; in the
+    present tense within NEAR_MONTHS ('when it convenes in January', in December), the nearest one too."""
     if ctx.dct is None:
         return None, False
     y, m = ctx.dct.year, ctx.dct.month
     nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - m))
     tense = tense_near(ctx.doc, ctx.start, ctx.end)
+    if ctx.previous_word() in DEADLINE and tense != "past":
+        return (y if month >= m else y + 1), True  # "by August": a deadline still ahead
     if ctx.previous_word() in DEADLINE or (tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
         return nearest, True
     if tense == "past" and month > m:

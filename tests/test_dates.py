@@ -85,6 +85,8 @@ def test_dates_mod_for_early_mid_late(parse_text, text, span, value, mod):
     ("The stock exchange reopened on Thursday.", "Thursday", "2025-11-20"),
     ("The delegation will travel to Istanbul on Monday.", "Monday", "2025-11-24"),
     ("Zelensky is scheduled to meet Witkoff on Saturday.", "Saturday", "2025-11-22"),
+    ("Trading in the shares is to resume on Tuesday.", "Tuesday", "2025-11-25"),
+    ("Trading in the shares resumed on Tuesday.", "Tuesday", "2025-11-18"),
 ])
 def test_dates_weekday_past_in_past_tense_future_when_clause_is_future(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

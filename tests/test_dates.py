@@ -42,6 +42,8 @@ def test_dates_span_has_no_leading_preposition(parse_text, text, span):
     ("The iPhone went on sale in June 2007.", "June 2007", "2007-06", "month"),
     ("GM posted its first annual loss since 1992.", "1992", "1992", "year"),
     ("Sales fell to their lowest level since the 1980s.", "the 1980s", "198", "decade"),
+    ("Hate groups grew through the nineties, the report says.", "the nineties", "199", "decade"),
+    ("Reporters still recall the floods of nineteen ninety-eight.", "nineteen ninety-eight", "1998", "year"),
     ("Revenue rose 5% in the first quarter of 2009.", "the first quarter of 2009", "2009-Q1", "quarter"),
     ("The report was filed on 2025-11-18 in Brussels.", "2025-11-18", "2025-11-18", "day"),
 ])

@@ -75,7 +75,7 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
         for m in (m for s, e in spans.get(rule.anchor, ()) for m in rule.regex.finditer(text, s, e)):
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
             if "year" in groups and not groups["year"].isdigit():
-                groups["year"], groups["spelled"] = spelled_year(groups["year"]), "yes"
+                groups["words"], groups["year"], groups["spelled"] = groups["year"], spelled_year(groups["year"]), "yes"
             start, end = m.span("t") if "t" in groups else m.span()
             if text[end - 1] == ")" and "(" not in text[start:end]:
                 end -= 1  # "3:51 ET (20:51 UTC)"

@@ -35,6 +35,7 @@ from pipeline.dates.lexicon import (
 
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
+YEAR_WORDS = re.compile(r"(?:nineteen|twenty)[\s-]+[a-z]+ty[\s-][a-z]+$", re.IGNORECASE)  # "nineteen ninety-six": no count
 YEAR_TO_DATE = {"6", "9"}  # "the (first) nine months": a report's months so far in its year
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
 
@@ -161,7 +162,7 @@ def year(g: dict, ctx: Context) -> Timex | None:
     """A number is a year only where it reads as one: not in a name ('Resolution 1718', 'Russell 2000 Index'; but
     'WWDC 2005'), a catalogue number ('2008 QH24') or a count ('1600 applicants'); spelled out after 'in'."""
     says_year = ctx.text[ctx.start:ctx.end].lower().startswith("the year")
-    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year):
+    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year or YEAR_WORDS.match(g["words"])):
         return None
     name = NAME_BEFORE.search(ctx.before())
     if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
@@ -199,6 +200,8 @@ def century(g: dict, ctx: Context) -> Timex | None:
 
 
 def decade(g: dict, ctx: Context) -> Timex | None:
+    if g.get("decade_word"):  # "the nineties": of the 1900s, as news of any year writes the 2000s' in digits
+        return Timex("DATE", "19" + LEX["decade_word"][g["decade_word"].lower()], "decade", mod_of(g.get("modword")))
     digits = g["decade"].lstrip("'")
     if len(digits) == 2:
         digits = ("19" if int(digits) >= 30 else "20") + digits

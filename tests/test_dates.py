@@ -89,6 +89,8 @@ def test_dates_mod_for_early_mid_late(parse_text, text, span, value, mod):
     ("Zelensky is scheduled to meet Witkoff on Saturday.", "Saturday", "2025-11-22"),
     ("Trading in the shares is to resume on Tuesday.", "Tuesday", "2025-11-25"),
     ("Trading in the shares resumed on Tuesday.", "Tuesday", "2025-11-18"),
+    ("The offer had been due to expire on Tuesday.", "Tuesday", "2025-11-18"),
+    ("The offer is due to expire on Tuesday.", "Tuesday", "2025-11-25"),
 ])
 def test_dates_weekday_past_in_past_tense_future_when_clause_is_future(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

@@ -143,6 +143,8 @@ def test_dates_type_and_value(parse_text, text, span, type_, value):
      "2024"),
     ("In the third quarter, profit rose. For the nine months, sales fell from a year earlier.", "a year earlier",
      "2024"),
+    ("In the third quarter, profit rose. In the first nine months, sales fell from a year earlier.",
+     "a year earlier", "2024"),
 ])
 def test_dates_earnings_comparison_takes_the_reported_period(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

@@ -390,7 +390,13 @@ def same_period(g: dict, ctx: Context) -> Timex | None:
 
 def range_dur(g: dict, ctx: Context) -> Timex | None:
     n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1]) if n else None
+    first = ctx.text[ctx.start:ctx.end].lower().startswith("the first")
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], anaphor=to_date(unit, n, first)) if n else None
+
+
+def to_date(unit: str, n: str | None, definite: bool) -> tuple[str, int, str] | None:
+    """'the (first) nine months' of a report: its months so far in the year (see resolve_anaphors)."""
+    return ("month", int(n), "to_date") if definite and unit == "month" and n in YEAR_TO_DATE else None
 
 
 def duration(g: dict, ctx: Context) -> Timex | None:
@@ -413,8 +419,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     if n is None:
         return None
     approx = APPROX.get(" ".join((g.get("approx") or "").lower().split()))
-    to_date = ("month", int(n), "to_date") if g.get("det") and unit == "month" and n in YEAR_TO_DATE else None
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx, anaphor=to_date)
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx,
+                 anaphor=to_date(unit, n, bool(g.get("det"))))
 
 
 def bare_units(g: dict, ctx: Context) -> Timex:

@@ -166,6 +166,8 @@ def test_dates_anaphoric_expressions_count_from_the_last_date(parse_text, text, 
     ("The 787 made its first test flight Tuesday in Everett at 18:00 UTC.", "18:00 UTC", "2025-11-18T18:00Z"),
     ("At a press conference at 16:15 UTC, November 3, the chief executive spoke.", "16:15 UTC", "2025-11-03T16:15Z"),
     ("The index closed at 14:00 GMT.", "14:00 GMT", "2025-11-20T14:00Z"),
+    ("Shares fell on Tuesday. Dealers sold heavily in the morning.", "the morning", "2025-11-18TMO"),
+    ("Dealers sold heavily in the morning.", "the morning", "2025-11-20TMO"),
 ])
 def test_dates_clock_time_takes_the_day_named_in_its_sentence(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

@@ -175,14 +175,16 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
     'ago' ('profit fell from a year ago'), 'quarter' ('the year-ago quarter') and 'year' ('the 1988 period')
     from the last quarter or half named, as earnings reports compare periods, or the year of 'the nine months'
     ('to_date': a report's months so far in the year); 'clock' takes the nearest day in
-    its sentence. Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
+    its sentence (else the day the sentence before named). Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
     out, ref, period = [], None, None
+    ref_timex, ref_sentence = None, -1  # the last day named, for a time of day in the next sentence
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
     for i, c in enumerate(chosen):
         t, anaphor = c.timex, c.timex.anaphor
         mode = anaphor[2] if anaphor else None
         if anaphor and mode == "clock":
-            day = day_in_sentence(chosen, i, sentence_of)
+            day = day_in_sentence(chosen, i, sentence_of) or (
+                ref_timex if ref_timex and ref_sentence == sentence_of[i] - 1 else None)
             if day and day.value and t.value:
                 c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
                                              anchored=day.anchored))
@@ -196,6 +198,8 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
         if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
                 and (span := interval(t.value)):
             ref = (span[0], t.granularity, t.value)
+            if FULL_DATE.match(t.value) and not (t.type == "TIME" and t.anaphor):
+                ref_timex, ref_sentence = t, sentence_of[i]
             if t.granularity in ("quarter", "half"):
                 period = ref
         out.append(c)

@@ -91,6 +91,8 @@ def test_dates_mod_for_early_mid_late(parse_text, text, span, value, mod):
     ("Trading in the shares resumed on Tuesday.", "Tuesday", "2025-11-18"),
     ("The offer had been due to expire on Tuesday.", "Tuesday", "2025-11-18"),
     ("The offer is due to expire on Tuesday.", "Tuesday", "2025-11-25"),
+    ("The minister meets his Polish counterpart on Monday.", "Monday", "2025-11-24"),
+    ("The minister says his Polish counterpart left on Monday.", "Monday", "2025-11-17"),
 ])
 def test_dates_weekday_past_in_past_tense_future_when_clause_is_future(parse_text, text, span, value):
     assert find(dates_of(parse_text, text), span).value == value

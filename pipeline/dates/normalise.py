@@ -309,11 +309,29 @@ def that_unit(g: dict, ctx: Context) -> Timex | None:
     return relative_date(ctx, g["unit"].lower(), 0, anaphoric=True)
 
 
+REPORTING = {"say", "tell", "report", "announce", "add", "note", "claim", "state", "insist", "warn", "argue",
+             "write", "explain", "confirm", "deny", "acknowledge", "estimate", "predict", "expect", "believe", "think"}
+
+
+def scheduled_present(ctx: Context) -> bool:
+    """'The minister meets her counterpart on Monday': a present-tense verb governing the weekday, in a sentence
+    with no past verb, tells a plan."""
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    if span is None:
+        return False
+    head = span.root.head
+    if head.dep_ == "prep":  # "meets him on Monday"
+        head = head.head
+    return head.tag_ in ("VBP", "VBZ") and head.lemma_ not in REPORTING and head.lemma_ != "be" \
+        and not any(tok.tag_ == "VBD" for tok in span.sent)  # "hurt", "cut": past forms tagged present
+
+
 def weekday(g: dict, ctx: Context) -> Timex:
     wd = WEEKDAYS[g["weekday"].lower()]
     if ctx.dct is None:
         return Timex("DATE", f"XXXX-WXX-{wd}", "day", mod_of(g.get("modword")))
-    direction = 1 if ctx.tense() == "future" else -1  # news reports the past unless the clause is future
+    # news reports the past unless the clause is future or tells a plan in the present
+    direction = 1 if ctx.tense() == "future" or scheduled_present(ctx) else -1
     return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", mod_of(g.get("modword")),
                  anchored=True)
 

@@ -91,6 +91,7 @@ def test_dates_mod_for_early_mid_late(parse_text, text, span, value, mod):
     ("Trading in the shares resumed on Tuesday.", "Tuesday", "2025-11-18"),
     ("The offer had been due to expire on Tuesday.", "Tuesday", "2025-11-18"),
     ("The offer is due to expire on Tuesday.", "Tuesday", "2025-11-25"),
+    ("Under the new terms, announced Friday, holders would receive more cash.", "Friday", "2025-11-14"),
     ("The minister meets his Polish counterpart on Monday.", "Monday", "2025-11-24"),
     ("The minister says his Polish counterpart left on Monday.", "Monday", "2025-11-17"),
 ])

@@ -48,11 +48,17 @@ def token_tense(tok) -> str | None:
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
             return "past" if needs_to and after_past_auxiliary(tok) else "future"
-    if tok.tag_ == "VBD" or tok.tag_ == "VBN" and tok.dep_ == "acl" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
+    if tok.tag_ == "VBD" or participle_clause(tok) or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"
     return None
+
+
+def participle_clause(tok) -> bool:
+    """'the record set on Aug. 6', 'the terms, announced Friday, ...': a past participle without auxiliary."""
+    return tok.tag_ == "VBN" and tok.dep_ in ("acl", "advcl") and not any(
+        c.dep_ in ("aux", "auxpass") for c in tok.children)
 
 
 def after_past_auxiliary(tok) -> bool:

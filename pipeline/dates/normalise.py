@@ -87,21 +87,25 @@ def duration_value(n: str, unit: str) -> str:
     return f"PT{n}{code}" if is_time else f"P{n}{code}"
 
 
+NEW_DEADLINE = re.compile(r"\b(?:extended|postponed|delayed|moved|pushed\s+back|put\s+off)\s+(?:to|until|till)\s+$")
 NEAR_MONTHS = 3  # a month named in the present tense this close to publication, across a new year, is that one
 
 
 def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news. After 'by',
-    'until' or 'through' the next such month (a deadline ahead), or in the past tense the nearest one; in the
-    present tense within NEAR_MONTHS ('when it convenes in January', in December), the nearest one too."""
+    'until' or 'through' the next such month (a deadline ahead), or in the past tense the nearest one, as for a
+    deadline told in the past ('extended to Nov. 16', 'the Nov. 1 deadline'); in the present tense within
+    NEAR_MONTHS ('when it convenes in January', in December), the nearest one too."""
     if ctx.dct is None:
         return None, False
     y, m = ctx.dct.year, ctx.dct.month
     nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - m))
     tense = tense_near(ctx.doc, ctx.start, ctx.end)
-    if ctx.previous_word() in DEADLINE and tense != "past":
+    deadline = ctx.previous_word() in DEADLINE
+    if deadline and tense != "past":
         return (y if month >= m else y + 1), True  # "by August": a deadline still ahead
-    if ctx.previous_word() in DEADLINE or (tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
+    if deadline or NEW_DEADLINE.search(ctx.before()) or ctx.after(10).lstrip().startswith("deadline") or (
+            tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
         return nearest, True
     if tense == "past" and month > m:
         return y - 1, True

@@ -132,6 +132,7 @@ def test_dates_without_publication_date_stay_unresolved(parse_text, text, span, 
     ("The council meets every week in Brussels.", "every week", "SET", "P1W"),
     ("Prices are currently rising across Europe.", "currently", "DATE", "PRESENT_REF"),
     ("The minister recently visited Kyiv.", "recently", "DATE", "PAST_REF"),
+    ("Prices may rise again in the future, analysts said.", "the future", "DATE", "FUTURE_REF"),
     ("The talks ended at 18:00 UTC on Monday.", "18:00 UTC on Monday", "TIME", "2025-11-17T18:00Z"),
     ("Stocks rallied this morning in Tokyo.", "this morning", "TIME", "2025-11-20TMO"),
 ])
@@ -213,6 +214,8 @@ def test_dates_month_year_follows_tense(parse_text, text, span, value):
     ("Officials said 2000 people had fled by Wednesday.", "2000", "Wednesday"),
     ("The Americans could leave as soon as the threats end, he said yesterday.", "soon", "yesterday"),
     ("The crater formed 50 million years ago, scientists said on Monday.", "years ago", "Monday"),
+    ("The deal matters to the future of both nations, the envoy said on Monday.", "future", "Monday"),
+    ("The future looks bleak, the minister said on Monday.", "uture", "Monday"),
     ("The bank raised its quarterly dividend to 30 cents on Tuesday.", "quarterly", "Tuesday"),
     ("The airline will start daily flights to Lima in March.", "daily", "March"),
 ])

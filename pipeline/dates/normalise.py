@@ -453,7 +453,15 @@ def bare_units(g: dict, ctx: Context) -> Timex:
 def reference(g: dict, ctx: Context) -> Timex | None:
     if ctx.capitalised_name() or SIGNAL_AFTER.match(ctx.after()) and g["reference"].lower() == "soon":
         return None  # "as soon as", "soon after": a signal linking two events, no time of its own
+    if g["reference"].lower().endswith("future") and not_a_time(ctx):
+        return None  # "the future of our peoples", "the future looks bleak": prospects, not a time
     return Timex("DATE", LEX["reference"][" ".join(g["reference"].lower().split())], None)
+
+
+def not_a_time(ctx: Context) -> bool:
+    """A noun phrase that is the subject of its clause or has an 'of' complement."""
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    return span is not None and (span.root.dep_ in ("nsubj", "nsubjpass") or ctx.after(4).startswith(" of "))
 
 
 def set_(g: dict, ctx: Context) -> Timex | None:

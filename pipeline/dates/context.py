@@ -48,7 +48,8 @@ def token_tense(tok) -> str | None:
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
             return "past" if needs_to and after_past_auxiliary(tok) else "future"
-    if tok.tag_ == "VBD" or participle_clause(tok) or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
+    if tok.tag_ == "VBD" or participle_clause(tok) or (not tok.tag_ and low in PAST_CUES) \
+            or low in ("ago", "earlier", "previously", "since"):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"

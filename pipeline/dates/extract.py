@@ -174,8 +174,9 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
     least as fine as the unit, the value at the unit's or the date's granularity; 'same' from the last date;
     'ago' ('profit fell from a year ago'), 'quarter' ('the year-ago quarter') and 'year' ('the 1988 period')
     from the last quarter or half named, as earnings reports compare periods, or the year of 'the nine months'
-    ('to_date': a report's months so far in the year); 'clock' takes the nearest day in
-    its sentence (else the day the sentence before named). Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
+    ('to_date': a report's months so far in the year); 'clock' takes the nearest day in its sentence (else the
+    day the sentence before named). Comparisons ('a year ago', 'the same period last year') do not move the
+    narrative."""
     out, ref, period = [], None, None
     ref_timex, ref_sentence = None, -1  # the last day named, for a time of day in the next sentence
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
@@ -195,8 +196,8 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
         elif anaphor and mode not in PERIOD_MODES and ref and follows(anaphor, ref):
             c = replace(c, timex=from_reference(t, anaphor, ref))
         t = c.timex
-        if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
-                and (span := interval(t.value)):
+        if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") \
+                and t.granularity in GRANULARITY_RANK and (span := interval(t.value)):
             ref = (span[0], t.granularity, t.value)
             if FULL_DATE.match(t.value) and not (t.type == "TIME" and t.anaphor):
                 ref_timex, ref_sentence = t, sentence_of[i]

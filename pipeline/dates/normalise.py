@@ -35,7 +35,7 @@ from pipeline.dates.lexicon import (
 
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
-YEAR_WORDS = re.compile(r"(?:nineteen|twenty)[\s-]+[a-z]+ty[\s-][a-z]+$", re.IGNORECASE)  # "nineteen ninety-six": no count
+YEAR_WORDS = re.compile(r"(?:nineteen|twenty)[\s-]+[a-z]+ty[\s-][a-z]+$", re.IGNORECASE)  # never a count
 YEAR_TO_DATE = {"6", "9"}  # "the (first) nine months": a report's months so far in its year
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
 

@@ -406,8 +406,11 @@ BOB_CONTEXT = [("Jamaica", "Jamaica", "GPE"), ("Inzamam-ul-Haq", "Inzamam-ul-Haq
 @pytest.mark.parametrize("articles, joins", [
     # one full name in the corpus: the bare surname joins it where the article shares its entities ...
     ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), *BOB_CONTEXT]}, "bob"),
-    # ... and not where it shares none (a surname alone is as often someone else, or a place)
-    ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")]}, None),
+    # ... and, tagged PERSON wherever it is written, also where it shares none ...
+    ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")]}, "bob"),
+    # ... but not when the corpus also uses the name for something else (a surname alone may be a place)
+    ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")],
+      "y": [("Woolmer", "Woolmer", "GPE"), ("Kent", "Kent", "GPE")]}, None),
     # "Woolmer Trophy" beside it: the bare word is short for that name
     ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Woolmer Trophy", "Woolmer Trophy", "EVENT"),
                                    *BOB_CONTEXT]}, None),

@@ -473,13 +473,14 @@ def canonical(group: Group, label: str) -> str:
     return alias[0] if alias and alias[1] == label else name
 
 
-def candidate_spans(doc: Doc) -> list[Span]:
+def candidate_spans(doc: Doc, text: str = "") -> list[Span]:
     words = [t.text for t in doc]
     spans = attach_honorifics(doc, words, model_spans(doc))
     spans = [p for s in spans for p in split_at_breaks(doc, s)]
     spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
     for span in spans:
         extend_the(doc, span)
+    spans = resegment_capital_spans(doc, spans, text)
     spans = unique(spans + initial_spans(doc))
     spans = unique(spans + repeated_spans(doc, spans))
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
@@ -489,6 +490,43 @@ def candidate_spans(doc: Doc) -> list[Span]:
     spans = [s for s in spans if fold(s.name) and fold(s.name) not in NOT_ENTITIES]
     add_votes(doc, spans, surnames)
     return spans
+
+
+def resegment_capital_spans(doc: Doc, spans: list[Span], text: str) -> list[Span]:
+    """A span on an all-capital line the parser saw re-cased ("SPRINGBOKS FINALLY", "LEBED CHECHNYA") that the
+    article never writes elsewhere is cut into the names it does write elsewhere; words between them go."""
+    capital = [is_on_capital_line(doc, s, text) for s in spans]
+    if not any(capital):
+        return spans
+    known = {span_words(doc, s): s for s, cap in zip(spans, capital) if not cap}
+    out = []
+    for span, cap in zip(spans, capital):
+        pieces = known_pieces(doc, span, known) if cap and span_words(doc, span) not in known else []
+        out.extend(pieces or [span])
+    return out
+
+
+def is_on_capital_line(doc: Doc, span: Span, text: str) -> bool:
+    start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1])
+    return span.end - span.start > 1 and text[start:end].isupper() and text[start:end] != doc.text[start:end]
+
+
+def span_words(doc: Doc, span: Span) -> tuple[str, ...]:
+    return tuple(t.text for t in doc[span.start : span.end])
+
+
+def known_pieces(doc: Doc, span: Span, known: dict[tuple[str, ...], Span]) -> list[Span]:
+    """The longest names of KNOWN in SPAN, left to right."""
+    pieces, i = [], span.start
+    while i < span.end:
+        j = next((j for j in range(span.end, i, -1) if tuple(t.text for t in doc[i:j]) in known), None)
+        if j is None:
+            i += 1
+            continue
+        model = known[tuple(t.text for t in doc[i:j])]
+        pieces.append(Span(i, j, model.label, model.honorific, Counter({model.label: 1.0})))
+        i = j
+    return pieces
 
 
 def initial_spans(doc: Doc) -> list[Span]:
@@ -540,7 +578,7 @@ def unique(spans: list[Span]) -> list[Span]:
 def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow]:
     """Mentions of named entities, each labelled by its name's vote and linked to its canonical entity."""
     out = []
-    for group in group_mentions(doc, candidate_spans(doc)):
+    for group in group_mentions(doc, candidate_spans(doc, text)):
         label = group.label()
         name = canonical(group, label)
         eid = entity_id(name)

@@ -496,3 +496,19 @@ def test_entities_new_article_changing_a_resolution_rewrites_ids_everywhere(tmp_
 ])
 def test_entities_nationality_adjective_is_norp_not_language(mentions_of, text, name, label):
     assert labels(mentions_of(text)).get(name) == label
+
+
+@pytest.mark.parametrize("text, expected, gone", [
+    # a headline span the article never writes elsewhere is cut into the names (and surnames) it does write
+    ("SOCCER - AUSTRIA DOMINATE SCOTLAND\nAustria beat Scotland 2-0 in Vienna on Saturday.",
+     {"AUSTRIA", "SCOTLAND"}, "AUSTRIA DOMINATE"),
+    ("CRICKET - PAKISTAN COACH WOOLMER DIES\nBob Woolmer died in Kingston, Jamaica, on Sunday.",
+     {"WOOLMER", "Bob Woolmer"}, "WOOLMER DIES"),
+    # controls: a headline name the article writes in full elsewhere stays whole
+    ("BOB WOOLMER DIES IN JAMAICA\nBob Woolmer died in Kingston, Jamaica, on Sunday.", {"BOB WOOLMER"}, "WOOLMER"),
+    ("NEW ZEALAND BEAT FIJI\nNew Zealand beat Fiji 40-10 in Suva on Saturday.", {"NEW ZEALAND", "FIJI"}, "NEW"),
+])
+def test_entities_capital_line_span_cut_into_the_articles_names(mentions_of, text, expected, gone):
+    found = {m.text for m in mentions_of(text)}
+    assert expected <= found
+    assert gone not in found

@@ -493,12 +493,16 @@ def candidate_spans(doc: Doc, text: str = "") -> list[Span]:
 
 
 def resegment_capital_spans(doc: Doc, spans: list[Span], text: str) -> list[Span]:
-    """A span on an all-capital line the parser saw re-cased ("SPRINGBOKS FINALLY", "LEBED CHECHNYA") that the
-    article never writes elsewhere is cut into the names it does write elsewhere; words between them go."""
+    """A span on an all-capital line the parser saw re-cased ("SPRINGBOKS FINALLY", "AUSTRIA DOMINATE SCOTLAND")
+    that the article never writes elsewhere is cut into the names (and surnames) it does write elsewhere; words
+    between them go."""
     capital = [is_on_capital_line(doc, s, text) for s in spans]
     if not any(capital):
         return spans
     known = {span_words(doc, s): s for s, cap in zip(spans, capital) if not cap}
+    for words, span in list(known.items()):
+        if span.label == "PERSON" and len(words) > 1:
+            known.setdefault(words[-1:], span)  # "Woolmer" of "Bob Woolmer"
     out = []
     for span, cap in zip(spans, capital):
         pieces = known_pieces(doc, span, known) if cap and span_words(doc, span) not in known else []

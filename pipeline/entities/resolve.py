@@ -54,6 +54,9 @@ MIN_ACRONYM = 3  # letters of an acronym applied beyond its article: "CA" is too
 WINDOW = 8  # names compared with each name for spelling variants, in each sorted order
 MIN_CONTEXT_SCORE, CONTEXT_MARGIN = 1.0, 2.0
 MIN_PERSON_ARTICLES = 2  # articles that make a full name tagged PERSON surely a person's
+# A surname joins its only full-name person without shared context when that person is named in this many articles:
+# the bare "Cook", "Wolf" or "Law" of an article is as often another person or a word the model tagged PERSON.
+MIN_UNIQUE_ARTICLES = 3
 GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 
 
@@ -278,7 +281,8 @@ def surname_candidates(nodes: dict, groups: UnionFind) -> dict[tuple, list]:
 
 def unique_surnames(surnames: dict, nodes: dict, groups: UnionFind) -> set[tuple]:
     """Bare surnames that need no shared context: always tagged PERSON, never the name of anything else, and written
-    exactly as the last words of the corpus's only full-name person carrying them ("Yeltsin" of "Boris Yeltsin")."""
+    exactly as the last words of the corpus's only full-name person carrying them, a person it names often
+    ("Yeltsin" of "Boris Yeltsin")."""
     people_by_last: dict[str, set] = defaultdict(set)
     for k in full_person_nodes(nodes):
         people_by_last[nodes[k].words[-1]].add(k)
@@ -287,6 +291,7 @@ def unique_surnames(surnames: dict, nodes: dict, groups: UnionFind) -> set[tuple
         node, people = nodes[k], people_by_last[nodes[k].words[-1]]
         if (len(candidates) == 1 and not node.person_split and set(node.labels) == {"PERSON"}
                 and {groups.find(c) for c in people} == set(candidates)
+                and sum(nodes[c].articles for c in people) >= MIN_UNIQUE_ARTICLES
                 and any(written_last_words(node, len(node.words)) & written_last_words(nodes[c], len(node.words))
                         for c in people if len(nodes[c].words) > len(node.words))):
             out.add(k)

@@ -516,3 +516,17 @@ def test_entities_capital_line_span_cut_into_the_articles_names(mentions_of, tex
     found = {m.text for m in mentions_of(text)}
     assert expected <= found
     assert gone not in found
+
+
+@pytest.mark.parametrize("text, name, label", [
+    # a nationality noun names no person or place ...
+    ("A Briton and two Frenchmen were among the dead, police in Kabul said.", "Briton", "NORP"),
+    ("A Briton and two Frenchmen were among the dead, police in Kabul said.", "Frenchmen", "NORP"),
+    ("A Tajik was detained at the border with Afghanistan.", "Tajik", "NORP"),
+    ("Smith told the Briton he would appeal.", "Briton", "NORP"),
+    # ... controls: the person and the places beside it keep their labels
+    ("Smith told the Briton he would appeal.", "Smith", "PERSON"),
+    ("A Tajik was detained at the border with Afghanistan.", "Afghanistan", "GPE"),
+])
+def test_entities_nationality_noun_is_norp(mentions_of, text, name, label):
+    assert labels(mentions_of(text)).get(name) == label

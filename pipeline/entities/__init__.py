@@ -63,6 +63,7 @@ PLACE_AFTER = {w for side, w in (line.split("\t") for line in _lines("place_cont
 NOT_PERSON_LAST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "last"}
 NOT_PERSON_FIRST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "first"}
 DEMONYM_ENDINGS = tuple(_lines("demonym_endings.txt"))
+DEMONYM_NOUNS = set(_lines("demonym_nouns.txt"))
 PARTICLES = set(_lines("name_particles.txt"))
 LEGAL_SUFFIXES = {tuple(_fold_chars(line).split()) for line in _lines("legal_suffixes.txt")}
 LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
@@ -302,9 +303,11 @@ def is_name_part(token: Token) -> bool:
 
 
 def is_demonym(doc: Doc, span: Span) -> bool:
-    """"Ukrainian and American officials": a lone nationality adjective is NORP, not a place."""
+    """"Ukrainian and American officials", "a Briton": a lone nationality adjective or noun is NORP, not a place
+    or a person."""
     token = doc[span.start]
-    return span.end - span.start == 1 and token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
+    return span.end - span.start == 1 and (token.text in DEMONYM_NOUNS or token.tag_ == "JJ" and token.is_title
+                                           and token.lower_.endswith(DEMONYM_ENDINGS))
 
 
 def is_language_modifier(doc: Doc, span: Span) -> bool:

@@ -292,7 +292,12 @@ def hand_doc(nlp, words: list[str], spaces: list[bool], ents: list[tuple[int, in
     (["Otago", "245-6", "at", "Dunedin"], [True, True, True, False], [(0, 2, "ORG"), (3, 4, "GPE")],
      {"Otago", "Dunedin"}),
     (["Peru", "-", "Juan", "Torres"], [True, True, True, False], [(0, 4, "PERSON")], {"Peru", "Juan Torres"}),
-    # controls: a hyphen inside a name and a name on one line stay whole
+    # a result the tokenizer split into "5", "-", "0" ends a name of any label
+    (["Liechtenstein", "5", "-", "0", "Andorra"], [True, False, False, True, False], [(0, 4, "FAC"), (4, 5, "GPE")],
+     {"Liechtenstein", "Andorra"}),
+    # controls: a hyphen inside a name, a catalogue number and a name on one line stay whole
+    (["star", "GSC", "02620", "-", "00648"], [True, True, False, False, False], [(1, 5, "PRODUCT")],
+     {"GSC 02620-00648"}),
     (["Guinea", "-", "Bissau", "voted"], [False, False, True, False], [(0, 3, "GPE")], {"Guinea-Bissau"}),
     (["Boeing", "747", "landed"], [True, True, False], [(0, 2, "PRODUCT")], {"Boeing 747"}),
 ])

@@ -71,6 +71,7 @@ LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
 NAME_BREAKS = {"-", "–", "—", ",", ":", ";", "|", "/"}
 NUMBERLESS_LABELS = {"PERSON", "GPE", "LOC", "NORP", "ORG"}
 INITIAL = re.compile(r"[A-Z]\.")
+SCORE_MAX_DIGITS = 3
 SCORE = re.compile(r"\d+(?:\.\d+)?(?:-\d+)+")  # "2-1", "245-6", "10.2-1-38-2": never part of a name
 
 
@@ -190,6 +191,7 @@ def trim(doc: Doc, span: Span) -> Span | None:
     opened = [i for i in range(start, end) if doc[i].is_left_punct and doc[i].is_bracket]
     if opened and not any(doc[i].is_right_punct and doc[i].is_bracket for i in range(opened[-1], end)):
         end = opened[-1]
+    end = next((i for i in range(start + 1, end) if is_score_at(doc, i)), end)
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
     # "the People party" -> "People": a lowercase word after a name is not part of it ("Ministry of defence",
@@ -211,6 +213,14 @@ def trim(doc: Doc, span: Span) -> Span | None:
         return None
     span.start, span.end = start, end
     return span
+
+
+def is_score_at(doc: Doc, i: int) -> bool:
+    """"Liechtenstein 5-0", "Surrey 429-7": a result the tokenizer split ("5", "-", "0") ends the name before it;
+    a catalogue number ("GSC 02620-00648") has longer parts."""
+    parts = doc[i : i + 3]
+    return (len(parts) == 3 and not parts[0].whitespace_ and not parts[1].whitespace_ and parts[1].text in "-–"
+            and all(t.text.isdigit() and len(t.text) <= SCORE_MAX_DIGITS for t in (parts[0], parts[2])))
 
 
 def split_at_breaks(doc: Doc, span: Span) -> list[Span]:

@@ -535,3 +535,17 @@ def test_entities_capital_line_span_cut_into_the_articles_names(mentions_of, tex
 ])
 def test_entities_nationality_noun_is_norp(mentions_of, text, name, label):
     assert labels(mentions_of(text)).get(name) == label
+
+
+HAND_OVER = " \"I'm honored to hand it over to Kevin,\" Sunita Williams said."
+
+
+@pytest.mark.parametrize("text, given, name", [
+    # a lone given name joins the article's one full name that starts with it ...
+    ("Kevin Ford took command of the station on Monday." + HAND_OVER, "Kevin", "Kevin Ford"),
+    ("Pete Sampras beat Todd Martin in New York. Pete served 20 aces.", "Pete", "Pete Sampras"),
+    # ... and stays alone when two full names start with it
+    ("Kevin Ford and Kevin Costner met in Houston." + HAND_OVER, "Kevin", "Kevin"),
+])
+def test_entities_given_name_joins_the_one_full_name_starting_with_it(mentions_of, text, given, name):
+    assert {m.entity_name for m in mentions_of(text) if m.text == given} == {name}

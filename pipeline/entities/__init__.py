@@ -107,6 +107,7 @@ def _load_places() -> dict[str, tuple[str, int]]:
 
 
 ALIASES = _load_aliases()
+GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 NOT_ENTITIES = {fold(line) for line in _lines("not_entities.txt")}
 PLACES = _load_places()
 GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
@@ -405,7 +406,28 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
             owners[0].spans.extend(group.spans)
             del groups[key]
         group.ambiguous = len(owners) > 1
+    join_given_names(full, groups)
     return list(groups.values())
+
+
+def join_given_names(full: list[Group], groups: dict[str, Group]) -> None:
+    """"Randall" after "Randall Cunningham": a lone known given name tagged PERSON joins the one full name of the
+    article that starts with it, when no full name ends with it ("Clinton" of "Bill Clinton" and "Clinton Smith" is
+    no one's); "Spitzer" of "Spitzer Space Telescope" is no given name."""
+    first_of: dict[str, list[Group]] = defaultdict(list)
+    last_words = set()
+    for owner in (g for g in full if g.key in groups):
+        first_of[owner.key.split()[0]].append(owner)
+        last_words.add(owner.key.split()[-1])
+    for key, group in list(groups.items()):
+        owners = first_of.get(key, [])
+        if (" " in key or len(owners) != 1 or key in last_words or key not in GIVEN_NAMES or group.ambiguous
+                or group.label() != "PERSON"):
+            continue
+        for span in group.spans:
+            span.votes = Counter({label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
+        owners[0].spans.extend(group.spans)
+        del groups[key]
 
 
 def join_acronyms(groups: dict[str, Group]) -> None:

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from pipeline.entities import (
-    FIRST_NAMES,
+    GIVEN_NAMES,
     NOT_PERSON_FIRST,
     NOT_PERSON_LAST,
     SURNAME_ENDINGS,
@@ -57,7 +57,6 @@ MIN_PERSON_ARTICLES = 2  # articles that make a full name tagged PERSON surely a
 # A surname joins its only full-name person without shared context when that person is named in this many articles:
 # the bare "Cook", "Wolf" or "Law" of an article is as often another person or a word the model tagged PERSON.
 MIN_UNIQUE_ARTICLES = 3
-GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 
 
 @dataclass

@@ -149,6 +149,8 @@ def test_entities_different_names_keep_different_ids(a, b):
      "The United States imposed sanctions on Monday."],
     ["Andriy Yermak, the chief of staff, resigned on Friday.", "Andrii Yermak, the chief of staff, resigned on Friday."],
     ["The plan was sent to Mr Zelenskiy on Monday.", "Volodymyr Zelenskyy rejected the plan on Monday."],
+    ["N. Korea fired two missiles on Monday.", "North Korea fired two missiles on Monday."],
+    ["Flights to Burma resumed on Monday.", "Flights to Myanmar resumed on Monday."],
 ])
 def test_entities_same_id_across_articles(mentions_of, texts):
     ids = set()

@@ -551,3 +551,12 @@ HAND_OVER = " \"I'm honored to hand it over to Kevin,\" Sunita Williams said."
 ])
 def test_entities_given_name_joins_the_one_full_name_starting_with_it(mentions_of, text, given, name):
     assert {m.entity_name for m in mentions_of(text) if m.text == given} == {name}
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Apple Inc.", "Apple", True),  # control: a legal suffix does not change the company
+    ("Minsk Group", "Minsk", False),  # a name is never cut down to a place's
+    ("Virginia Co.", "Virginia", False),
+])
+def test_entities_legal_suffix_never_leaves_a_place(a, b, same):
+    assert (entity_id(a) == entity_id(b)) == same

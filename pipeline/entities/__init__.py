@@ -110,17 +110,19 @@ ALIASES = _load_aliases()
 GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 NOT_ENTITIES = {fold(line) for line in _lines("not_entities.txt")}
 PLACES = _load_places()
+FOLDED_PLACES = {fold(name) for name in PLACES}
 GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
 GAZETTEER_FIRST_WORDS = {name.split()[0] for name in GAZETTEER_NAMES}
 
 
 @lru_cache(maxsize=65536)
 def base_key(name: str) -> str:
-    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on."""
+    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on. A
+    name is never cut down to a place's: "Minsk Group" and "Virginia Co." are not Minsk and Virginia."""
     words = fold(name).split()
     while len(words) > 1:
         size = next((n for n in LEGAL_SUFFIX_SIZES if n < len(words) and tuple(words[-n:]) in LEGAL_SUFFIXES), 0)
-        if not size:
+        if not size or " ".join(words[:-size]) in FOLDED_PLACES:
             break
         words = words[:-size]
     return " ".join(words)

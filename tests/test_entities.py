@@ -560,3 +560,13 @@ def test_entities_given_name_joins_the_one_full_name_starting_with_it(mentions_o
 ])
 def test_entities_legal_suffix_never_leaves_a_place(a, b, same):
     assert (entity_id(a) == entity_id(b)) == same
+
+
+@pytest.mark.parametrize("text, mention, name", [
+    # "NEW YORK" re-cased "new York" (the article writes "new"): the place keeps its first word
+    ("NEW YORK\nStocks rose in New York on Monday as new orders came in from Chicago.", "NEW YORK", "New York"),
+    # control: "IN YORK" is no place's name
+    ("NEW ZEALAND WIN IN YORK\nThe new coach of New Zealand praised York on Monday.", "YORK", "York"),
+])
+def test_entities_capital_line_place_keeps_its_lowercased_first_word(mentions_of, text, mention, name):
+    assert {m.entity_name for m in mentions_of(text) if m.text == mention} == {name}

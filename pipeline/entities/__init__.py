@@ -518,6 +518,8 @@ def candidate_spans(doc: Doc, text: str = "") -> list[Span]:
     for span in spans:
         extend_the(doc, span)
     spans = resegment_capital_spans(doc, spans, text)
+    for span in spans:
+        extend_capital_place(doc, span, text)
     spans = unique(spans + initial_spans(doc))
     spans = unique(spans + repeated_spans(doc, spans))
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
@@ -545,6 +547,16 @@ def resegment_capital_spans(doc: Doc, spans: list[Span], text: str) -> list[Span
         pieces = known_pieces(doc, span, known) if cap and span_words(doc, span) not in known else []
         out.extend(pieces or [span])
     return out
+
+
+def extend_capital_place(doc: Doc, span: Span, text: str) -> None:
+    """"NEW YORK" re-cased "new York" (the article writes "new" elsewhere): the word before a name on a capital line
+    belongs to it when together they are a known place."""
+    i = span.start - 1
+    if i < 0 or not text or not doc[i].is_lower or not text[doc[i].idx : doc[i].idx + len(doc[i])].isupper():
+        return
+    if f"{doc[i].text.capitalize()} {doc[span.start : span.end].text}" in GAZETTEER_NAMES:
+        span.start = i
 
 
 def is_on_capital_line(doc: Doc, span: Span, text: str) -> bool:

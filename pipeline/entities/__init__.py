@@ -63,6 +63,7 @@ PLACE_AFTER = {w for side, w in (line.split("\t") for line in _lines("place_cont
 NOT_PERSON_LAST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "last"}
 NOT_PERSON_FIRST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "first"}
 DEMONYM_ENDINGS = tuple(_lines("demonym_endings.txt"))
+DEMONYM_NOUNS = set(_lines("demonym_nouns.txt"))
 PARTICLES = set(_lines("name_particles.txt"))
 LEGAL_SUFFIXES = {tuple(_fold_chars(line).split()) for line in _lines("legal_suffixes.txt")}
 LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
@@ -70,6 +71,7 @@ LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
 NAME_BREAKS = {"-", "–", "—", ",", ":", ";", "|", "/"}
 NUMBERLESS_LABELS = {"PERSON", "GPE", "LOC", "NORP", "ORG"}
 INITIAL = re.compile(r"[A-Z]\.")
+SCORE_MAX_DIGITS = 3
 SCORE = re.compile(r"\d+(?:\.\d+)?(?:-\d+)+")  # "2-1", "245-6", "10.2-1-38-2": never part of a name
 
 
@@ -105,19 +107,22 @@ def _load_places() -> dict[str, tuple[str, int]]:
 
 
 ALIASES = _load_aliases()
+GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 NOT_ENTITIES = {fold(line) for line in _lines("not_entities.txt")}
 PLACES = _load_places()
+FOLDED_PLACES = {fold(name) for name in PLACES}
 GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
 GAZETTEER_FIRST_WORDS = {name.split()[0] for name in GAZETTEER_NAMES}
 
 
 @lru_cache(maxsize=65536)
 def base_key(name: str) -> str:
-    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on."""
+    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on. A
+    name is never cut down to a place's: "Minsk Group" and "Virginia Co." are not Minsk and Virginia."""
     words = fold(name).split()
     while len(words) > 1:
         size = next((n for n in LEGAL_SUFFIX_SIZES if n < len(words) and tuple(words[-n:]) in LEGAL_SUFFIXES), 0)
-        if not size:
+        if not size or " ".join(words[:-size]) in FOLDED_PLACES:
             break
         words = words[:-size]
     return " ".join(words)
@@ -189,6 +194,7 @@ def trim(doc: Doc, span: Span) -> Span | None:
     opened = [i for i in range(start, end) if doc[i].is_left_punct and doc[i].is_bracket]
     if opened and not any(doc[i].is_right_punct and doc[i].is_bracket for i in range(opened[-1], end)):
         end = opened[-1]
+    end = next((i for i in range(start + 1, end) if is_score_at(doc, i)), end)
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
     # "the People party" -> "People": a lowercase word after a name is not part of it ("Ministry of defence",
@@ -210,6 +216,14 @@ def trim(doc: Doc, span: Span) -> Span | None:
         return None
     span.start, span.end = start, end
     return span
+
+
+def is_score_at(doc: Doc, i: int) -> bool:
+    """"Liechtenstein 5-0", "Surrey 429-7": a result the tokenizer split ("5", "-", "0") ends the name before it;
+    a catalogue number ("GSC 02620-00648") has longer parts."""
+    parts = doc[i : i + 3]
+    return (len(parts) == 3 and not parts[0].whitespace_ and not parts[1].whitespace_ and parts[1].text in "-–"
+            and all(t.text.isdigit() and len(t.text) <= SCORE_MAX_DIGITS for t in (parts[0], parts[2])))
 
 
 def split_at_breaks(doc: Doc, span: Span) -> list[Span]:
@@ -302,9 +316,11 @@ def is_name_part(token: Token) -> bool:
 
 
 def is_demonym(doc: Doc, span: Span) -> bool:
-    """"Ukrainian and American officials": a lone nationality adjective is NORP, not a place."""
+    """"Ukrainian and American officials", "a Briton": a lone nationality adjective or noun is NORP, not a place
+    or a person."""
     token = doc[span.start]
-    return span.end - span.start == 1 and token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
+    return span.end - span.start == 1 and (token.text in DEMONYM_NOUNS or token.tag_ == "JJ" and token.is_title
+                                           and token.lower_.endswith(DEMONYM_ENDINGS))
 
 
 def is_language_modifier(doc: Doc, span: Span) -> bool:
@@ -392,7 +408,28 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
             owners[0].spans.extend(group.spans)
             del groups[key]
         group.ambiguous = len(owners) > 1
+    join_given_names(full, groups)
     return list(groups.values())
+
+
+def join_given_names(full: list[Group], groups: dict[str, Group]) -> None:
+    """"Randall" after "Randall Cunningham": a lone known given name tagged PERSON joins the one full name of the
+    article that starts with it, when no full name ends with it ("Clinton" of "Bill Clinton" and "Clinton Smith" is
+    no one's); "Spitzer" of "Spitzer Space Telescope" is no given name."""
+    first_of: dict[str, list[Group]] = defaultdict(list)
+    last_words = set()
+    for owner in (g for g in full if g.key in groups):
+        first_of[owner.key.split()[0]].append(owner)
+        last_words.add(owner.key.split()[-1])
+    for key, group in list(groups.items()):
+        owners = first_of.get(key, [])
+        if (" " in key or len(owners) != 1 or key in last_words or key not in GIVEN_NAMES or group.ambiguous
+                or group.label() != "PERSON"):
+            continue
+        for span in group.spans:
+            span.votes = Counter({label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
+        owners[0].spans.extend(group.spans)
+        del groups[key]
 
 
 def join_acronyms(groups: dict[str, Group]) -> None:
@@ -473,13 +510,16 @@ def canonical(group: Group, label: str) -> str:
     return alias[0] if alias and alias[1] == label else name
 
 
-def candidate_spans(doc: Doc) -> list[Span]:
+def candidate_spans(doc: Doc, text: str = "") -> list[Span]:
     words = [t.text for t in doc]
     spans = attach_honorifics(doc, words, model_spans(doc))
     spans = [p for s in spans for p in split_at_breaks(doc, s)]
     spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
     for span in spans:
         extend_the(doc, span)
+    spans = resegment_capital_spans(doc, spans, text)
+    for span in spans:
+        extend_capital_place(doc, span, text)
     spans = unique(spans + initial_spans(doc))
     spans = unique(spans + repeated_spans(doc, spans))
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
@@ -489,6 +529,57 @@ def candidate_spans(doc: Doc) -> list[Span]:
     spans = [s for s in spans if fold(s.name) and fold(s.name) not in NOT_ENTITIES]
     add_votes(doc, spans, surnames)
     return spans
+
+
+def resegment_capital_spans(doc: Doc, spans: list[Span], text: str) -> list[Span]:
+    """A span on an all-capital line the parser saw re-cased ("SPRINGBOKS FINALLY", "AUSTRIA DOMINATE SCOTLAND")
+    that the article never writes elsewhere is cut into the names (and surnames) it does write elsewhere; words
+    between them go."""
+    capital = [is_on_capital_line(doc, s, text) for s in spans]
+    if not any(capital):
+        return spans
+    known = {span_words(doc, s): s for s, cap in zip(spans, capital) if not cap}
+    for words, span in list(known.items()):
+        if span.label == "PERSON" and len(words) > 1:
+            known.setdefault(words[-1:], span)  # "Woolmer" of "Bob Woolmer"
+    out = []
+    for span, cap in zip(spans, capital):
+        pieces = known_pieces(doc, span, known) if cap and span_words(doc, span) not in known else []
+        out.extend(pieces or [span])
+    return out
+
+
+def extend_capital_place(doc: Doc, span: Span, text: str) -> None:
+    """"NEW YORK" re-cased "new York" (the article writes "new" elsewhere): the word before a name on a capital line
+    belongs to it when together they are a known place."""
+    i = span.start - 1
+    if i < 0 or not text or not doc[i].is_lower or not text[doc[i].idx : doc[i].idx + len(doc[i])].isupper():
+        return
+    if f"{doc[i].text.capitalize()} {doc[span.start : span.end].text}" in GAZETTEER_NAMES:
+        span.start = i
+
+
+def is_on_capital_line(doc: Doc, span: Span, text: str) -> bool:
+    start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1])
+    return span.end - span.start > 1 and text[start:end].isupper() and text[start:end] != doc.text[start:end]
+
+
+def span_words(doc: Doc, span: Span) -> tuple[str, ...]:
+    return tuple(t.text for t in doc[span.start : span.end])
+
+
+def known_pieces(doc: Doc, span: Span, known: dict[tuple[str, ...], Span]) -> list[Span]:
+    """The longest names of KNOWN in SPAN, left to right."""
+    pieces, i = [], span.start
+    while i < span.end:
+        j = next((j for j in range(span.end, i, -1) if tuple(t.text for t in doc[i:j]) in known), None)
+        if j is None:
+            i += 1
+            continue
+        model = known[tuple(t.text for t in doc[i:j])]
+        pieces.append(Span(i, j, model.label, model.honorific, Counter({model.label: 1.0})))
+        i = j
+    return pieces
 
 
 def initial_spans(doc: Doc) -> list[Span]:
@@ -540,7 +631,7 @@ def unique(spans: list[Span]) -> list[Span]:
 def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow]:
     """Mentions of named entities, each labelled by its name's vote and linked to its canonical entity."""
     out = []
-    for group in group_mentions(doc, candidate_spans(doc)):
+    for group in group_mentions(doc, candidate_spans(doc, text)):
         label = group.label()
         name = canonical(group, label)
         eid = entity_id(name)

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from pipeline.entities import (
-    FIRST_NAMES,
+    GIVEN_NAMES,
     NOT_PERSON_FIRST,
     NOT_PERSON_LAST,
     SURNAME_ENDINGS,
@@ -54,7 +54,9 @@ MIN_ACRONYM = 3  # letters of an acronym applied beyond its article: "CA" is too
 WINDOW = 8  # names compared with each name for spelling variants, in each sorted order
 MIN_CONTEXT_SCORE, CONTEXT_MARGIN = 1.0, 2.0
 MIN_PERSON_ARTICLES = 2  # articles that make a full name tagged PERSON surely a person's
-GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
+# A surname joins its only full-name person without shared context when that person is named in this many articles:
+# the bare "Cook", "Wolf" or "Law" of an article is as often another person or a word the model tagged PERSON.
+MIN_UNIQUE_ARTICLES = 3
 
 
 @dataclass
@@ -115,7 +117,8 @@ def resolve(parts: Callable[[], Iterable[pa.Table]]) -> Resolution:
     ids = {name: node_id for node, node_id in canonical_ids(nodes, groups).items() for name in members[node]}
     resolution = Resolution(ids)
     if surnames:
-        resolution.by_article = decide_by_context(parts(), surnames, nodes, members, ids)
+        unique = unique_surnames(surnames, nodes, groups)
+        resolution.by_article = decide_by_context(parts(), surnames, unique, nodes, members, ids)
     return resolution
 
 
@@ -275,6 +278,29 @@ def surname_candidates(nodes: dict, groups: UnionFind) -> dict[tuple, list]:
     return out
 
 
+def unique_surnames(surnames: dict, nodes: dict, groups: UnionFind) -> set[tuple]:
+    """Bare surnames that need no shared context: always tagged PERSON, never the name of anything else, and written
+    exactly as the last words of the corpus's only full-name person carrying them, a person it names often
+    ("Yeltsin" of "Boris Yeltsin")."""
+    people_by_last: dict[str, set] = defaultdict(set)
+    for k in full_person_nodes(nodes):
+        people_by_last[nodes[k].words[-1]].add(k)
+    out = set()
+    for k, candidates in surnames.items():
+        node, people = nodes[k], people_by_last[nodes[k].words[-1]]
+        if (len(candidates) == 1 and not node.person_split and set(node.labels) == {"PERSON"}
+                and {groups.find(c) for c in people} == set(candidates)
+                and sum(nodes[c].articles for c in people) >= MIN_UNIQUE_ARTICLES
+                and any(written_last_words(node, len(node.words)) & written_last_words(nodes[c], len(node.words))
+                        for c in people if len(nodes[c].words) > len(node.words))):
+            out.add(k)
+    return out
+
+
+def written_last_words(node: Node, n: int) -> set[str]:
+    return {" ".join(_fold_chars(name).split()[-n:]) for name in node.names}
+
+
 def written_last(node: Node) -> set[str]:
     return {_fold_chars(name).rsplit(" ", 1)[-1] for name in node.names}
 
@@ -295,7 +321,7 @@ def canonical_ids(nodes: dict, groups: UnionFind) -> dict[tuple, str]:
     return out
 
 
-def decide_by_context(parts: Iterable[pa.Table], surnames: dict, nodes: dict, members: dict,
+def decide_by_context(parts: Iterable[pa.Table], surnames: dict, unique: set, nodes: dict, members: dict,
                       ids: dict) -> dict[tuple[str, str, str], str]:
     """Per article, a bare surname goes to the candidate whose articles share its article's entities (rare ones
     weigh most), when it is surely a person and clearly ahead of any other: in edited news a surname alone
@@ -327,7 +353,8 @@ def decide_by_context(parts: Iterable[pa.Table], surnames: dict, nodes: dict, me
         scores = sorted(((sum(1 / math.log2(1 + articles_of[e]) for e in present if context[c][e]), c)
                          for c in candidates), reverse=True)
         best, second = scores[0], scores[1][0] if len(scores) > 1 else 0.0
-        if best[1] in sure and best[0] >= MIN_CONTEXT_SCORE and best[0] >= CONTEXT_MARGIN * second:
+        if best[1] in sure and (short_of[name] in unique
+                                or best[0] >= MIN_CONTEXT_SCORE and best[0] >= CONTEXT_MARGIN * second):
             out[(article, *name)] = best[1]
     return out
 

@@ -137,7 +137,7 @@ def _quotes_free(ctx: Context, start: int, end: int) -> bool:
 
 
 def _quote_follows(ctx: Context, end: int) -> bool:
-    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space else end
+    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space and "\n" not in ctx.doc[end].text else end
     return nxt < len(ctx.doc) and ctx.has_quote(nxt, nxt + 1)
 
 
@@ -174,12 +174,15 @@ def _content_child(child: Token, lemma: str) -> bool:
     return obj is not None and obj.ent_type_ not in TIME_ENTS
 
 
+HOST_SUBJECTS = SUBJECTS | {"nsubjpass", "csubjpass", "expl"}
+
+
 def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """'..., she said, but ...': the clause around the cue, which must have a subject of its own."""
     host = cue.head
-    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in SUBJECTS | {"nsubjpass", "expl"} for c in host.children):
+    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in HOST_SUBJECTS for c in host.children):
         return []
-    start, end = host.left_edge.i, host.right_edge.i + 1
+    start, end = host.left_edge.i, min(host.right_edge.i + 1, _line_end(ctx, cue.i))
     if cue.right_edge.i >= end - 2:
         end = cue.left_edge.i
     elif cue.left_edge.i <= start:
@@ -200,7 +203,7 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     for comp in cue.children:
         if not _clausal(comp) or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
             continue  # "X reported a source said ...": the inner cue reports it
-        start, end = comp.left_edge.i, _clause_end(comp, cue, ctx)
+        start, end = comp.left_edge.i, min(_clause_end(comp, cue, ctx), _line_end(ctx, comp.i))
         first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause

@@ -101,7 +101,23 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
                 return Attribution(cue.idx, cue_end(cue), speaker)
-    return headline_speaker(q, ctx)
+    return headline_speaker(q, ctx) or colon_speaker(q, ctx, lo)
+
+
+def colon_speaker(q: Marked, ctx: Context, lo: int) -> Attribution | None:
+    """'The sign reads: "..."', 'Trump boomed: "..."': the subject of the verb whose clause the colon ends."""
+    if not ctx.parsed or last_char(ctx.text, q.open_at) != ":":
+        return None
+    at = ctx.text.rindex(":", 0, q.open_at)
+    span = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
+    if span is None or not len(span) or span[0].i == 0:
+        return None
+    before = span[0].doc[span[0].i - 1]
+    verb = next((t for t in islice((before, *before.ancestors), 8) if t.pos_ == "VERB"), None)
+    if verb is None or verb.i > before.i or verb.idx < lo:
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.idx >= lo), None)
+    return Attribution(verb.idx, cue_end(verb), subject) if subject is not None else None
 
 
 def outer_report(cue: Token, ctx: Context) -> Attribution | None:

@@ -375,3 +375,12 @@ def test_quotes_reported_clause_ends_with_its_paragraph(quotes_of, text, content
 def test_quotes_colon_introduces_the_verb_subject_as_speaker(quotes_of, text, quote, speaker):
     rows = quotes_of(text)
     assert [(q.text, q.speaker_mention_text) for q in rows] == ([(quote, speaker)] if quote else [])
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('The minister went on to say: "The talks have failed and we will leave."', "The minister"),
+    ('The minister took to Twitter to say: "The talks have failed and we will leave."', "The minister"),
+    ('The minister refused to say: "The talks have failed and we will leave."', None),
+])
+def test_quotes_lead_in_to_say_speaks_refusal_does_not(quotes_of, text, speaker):
+    assert [q.speaker_mention_text for q in quotes_of(text)] == [speaker]

@@ -11,6 +11,7 @@ from pipeline.quotes.context import Attribution, Context, Speaker, last_char
 from pipeline.quotes.lexicon import (
     CUE_VERBS,
     FRAME_DEPS,
+    LEAD_INS,
     NAMED,
     OTHER_PRONOUNS,
     PERSON_PRONOUNS,
@@ -30,7 +31,9 @@ def _negated(cue: Token) -> bool:
 
 def _unsaid(cue: Token) -> bool:
     """'did not say', 'refused to say': no words of this cue are quoted (a report of it still is speech)."""
-    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in cue.children)
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in cue.children):
+        return cue.head.lemma_ not in LEAD_INS  # 'went on to say "..."' says it; 'wants to say', 'refused to say' not
+    return any(c.dep_ == "neg" for c in cue.children)
 
 
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:

@@ -17,6 +17,7 @@ INFINITIVE_VERBS = frozenset(_VERBS["infinitive"])
 TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
 TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs)
 REFUSALS = frozenset(_VERBS["refusal"])
+LEAD_INS = frozenset(_VERBS["lead_in"])
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))

@@ -384,3 +384,13 @@ def test_quotes_colon_introduces_the_verb_subject_as_speaker(quotes_of, text, qu
 ])
 def test_quotes_lead_in_to_say_speaks_refusal_does_not(quotes_of, text, speaker):
     assert [q.speaker_mention_text for q in quotes_of(text)] == [speaker]
+
+
+@pytest.mark.parametrize("text, indirect", [
+    ("Most voters said the same about the senator.", ["the same about the senator"]),
+    ("The mayor said nothing about the fire.", []),  # nothing was said
+    # Wikinews (CC BY 2.5): the noun after an inverted 'said' is who speaks, not what was said
+    ('"I have heard that a lot of people think that," said a protester using the pseudonym Katya.', []),
+])
+def test_quotes_object_of_say_is_what_was_said(quotes_of, text, indirect):
+    assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == indirect

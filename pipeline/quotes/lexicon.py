@@ -18,6 +18,7 @@ TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
 TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs)
 REFUSALS = frozenset(_VERBS["refusal"])
 LEAD_INS = frozenset(_VERBS["lead_in"])
+EMPTY_OBJECTS = frozenset(_VERBS["empty_object"])
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))

@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Token
 from pipeline.quotes.context import Context, Speaker
 from pipeline.quotes.cues import cue_end, is_cue
 from pipeline.quotes.lexicon import (
+    EMPTY_OBJECTS,
     INFINITIVE_VERBS,
     OBJECT_VERBS,
     QUESTION_MARKS,
@@ -145,8 +146,8 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """What a verb like 'endorsed', 'criticized', 'vowed', 'talked about' takes: its object, infinitive or topic."""
     lemma = ctx.lemma(cue)
     first = next((c for c in cue.rights if _content_child(c, lemma)), None)
-    if first is None:
-        return []
+    if first is None or first == own_subject(cue, ctx):
+        return []  # '..., said a protester': the object after the cue is its inverted subject
     start, end = first.left_edge.i, first.right_edge.i + 1
     if first.dep_ == "prep":  # 'called for the resignation': what was called for, without 'for'
         start = next(c for c in first.children if c.dep_ in ("pobj", "pcomp")).left_edge.i
@@ -165,7 +166,7 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
 
 def _content_child(child: Token, lemma: str) -> bool:
     if child.dep_ == "dobj":
-        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS
+        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS and child.lower_ not in EMPTY_OBJECTS
     if child.dep_ == "xcomp":
         return lemma in INFINITIVE_VERBS
     if child.dep_ != "prep" or lemma not in TOPICS.get(child.lower_, ()):

@@ -394,3 +394,15 @@ def test_quotes_lead_in_to_say_speaks_refusal_does_not(quotes_of, text, speaker)
 ])
 def test_quotes_object_of_say_is_what_was_said(quotes_of, text, indirect):
     assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == indirect
+
+
+@pytest.mark.parametrize("text, indirect", [
+    ("The mayor said the bridge was safe and suggested that critics should visit it.",
+     ["the bridge was safe", "critics should visit it"]),
+    # a coordinated verb with its own auxiliary still belongs to what was reported
+    ("The army stated it would attack the border posts and would respond to any protest.",
+     ["it would attack the border posts and would respond to any protest"]),
+])
+def test_quotes_speech_verb_coordinated_after_the_report_starts_a_new_one(quotes_of, text, indirect):
+    found = [q.text for q in quotes_of(text) if q.kind == "indirect"]
+    assert found[:len(indirect)] == indirect

@@ -197,6 +197,17 @@ def _clausal(child: Token) -> bool:
                                      and any(t.dep_ == "ccomp" for t in child.children))
 
 
+def _next_report(clause: Token, cue: Token, ctx: Context) -> int:
+    """Where a speech verb in the cue's form, coordinated to CLAUSE without a subject or auxiliary, begins ('said X
+    and suggested Y'): the parser attached to the reported clause what the speaker went on to say."""
+    for child in clause.rights:
+        if (child.dep_ == "conj" and child.tag_ == cue.tag_ and ctx.lemma(child) in SPEECH_VERBS
+                and not any(c.dep_ in SUBJECTS | {"aux", "auxpass"} for c in child.children)):
+            cc = [c for c in clause.rights if c.dep_ == "cc" and c.i < child.i]
+            return cc[-1].i if cc else child.left_edge.i
+    return clause.right_edge.i + 1
+
+
 def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """Token ranges of the clausal complements of CUE ('said (that) ...')."""
     doc = ctx.doc
@@ -204,7 +215,7 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     for comp in cue.children:
         if not _clausal(comp) or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
             continue  # "X reported a source said ...": the inner cue reports it
-        start, end = comp.left_edge.i, min(_clause_end(comp, cue, ctx), _line_end(ctx, comp.i))
+        start, end = comp.left_edge.i, min(_clause_end(comp, cue, ctx), _line_end(ctx, comp.i), _next_report(comp, cue, ctx))
         first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause

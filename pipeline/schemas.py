@@ -85,7 +85,7 @@ TABLES: dict[str, Table] = {
             SENTENCE,
         ]),
         Table("entities", rows.EntityRow, "canonical entity across all articles", [
-            col("entity_id", pa.string(), "Stable id derived from the canonical name and label.", nullable=False),
+            col("entity_id", pa.string(), "Stable id derived from the entity's representative name.", nullable=False),
             col("name", pa.string(), "Canonical name: the most frequent full form.", nullable=False),
             col("label", pa.string(), "OntoNotes label.", nullable=False),
             col("aliases", pa.list_(pa.string()), "Every surface form seen for the entity.", nullable=False),

@@ -162,6 +162,10 @@ def test_quotes_unnamed_source_has_no_entity(quotes_of, text, speaker):
     ("A judicial inquiry was ordered, according to police.", "A judicial inquiry was ordered", "police", "according to"),
     ("According to the Associated Press, Iran has increased cooperation with the navies of China and India.",
      "Iran has increased cooperation with the navies of China and India", "the Associated Press", "According to"),
+    # parenthetical cue in a clause whose subject is itself a clause
+    ("Whatever progress the mayor has made, officials said, could easily be undone by a new storm.",
+     "Whatever progress the mayor has made, officials said, could easily be undone by a new storm", "officials",
+     "said"),
 ])
 def test_quotes_indirect_reported_speech(quotes_of, text, content, speaker, cue):
     rows = quotes_of(text)
@@ -350,3 +354,55 @@ def test_quotes_same_rows_with_or_without_line_breaks(quotes_of, sep):
     assert [(q.text, q.speaker_text) for q in rows] == [
         ("We will appeal,", "Carrie Lam"), ("the crash involved pilot error", "Fars News"),
         ("Exports fell sharply in March", "the statistics office")] * 3
+
+
+@pytest.mark.parametrize("text, content", [
+    # a quotation opening the next paragraph does not quote the words of the clause before it
+    ('The goal, he said, is to fix the road by May.\n\n"It will take years," the mayor added.',
+     "The goal, he said, is to fix the road by May"),
+    ('The goal, he said, is to fix "the road by May."', None),
+])
+def test_quotes_reported_clause_ends_with_its_paragraph(quotes_of, text, content):
+    indirect = [q.text for q in quotes_of(text) if q.kind == "indirect"]
+    assert indirect == ([content] if content else [])
+
+
+@pytest.mark.parametrize("text, quote, speaker", [
+    ('Smith boomed at the crowd: "We will win."', "We will win.", "Smith"),
+    ('He addressed the supporters again: "Stay with me, friends."', "Stay with me, friends.", "He"),
+    ('The headline was simple: "Go."', None, None),  # a copula introduces no speech
+])
+def test_quotes_colon_introduces_the_verb_subject_as_speaker(quotes_of, text, quote, speaker):
+    rows = quotes_of(text)
+    assert [(q.text, q.speaker_mention_text) for q in rows] == ([(quote, speaker)] if quote else [])
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('The minister went on to say: "The talks have failed and we will leave."', "The minister"),
+    ('The minister took to Twitter to say: "The talks have failed and we will leave."', "The minister"),
+    ('The minister refused to say: "The talks have failed and we will leave."', None),
+])
+def test_quotes_lead_in_to_say_speaks_refusal_does_not(quotes_of, text, speaker):
+    assert [q.speaker_mention_text for q in quotes_of(text)] == [speaker]
+
+
+@pytest.mark.parametrize("text, indirect", [
+    ("Most voters said the same about the senator.", ["the same about the senator"]),
+    ("The mayor said nothing about the fire.", []),  # nothing was said
+    # Wikinews (CC BY 2.5): the noun after an inverted 'said' is who speaks, not what was said
+    ('"I have heard that a lot of people think that," said a protester using the pseudonym Katya.', []),
+])
+def test_quotes_object_of_say_is_what_was_said(quotes_of, text, indirect):
+    assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == indirect
+
+
+@pytest.mark.parametrize("text, indirect", [
+    ("The mayor said the bridge was safe and suggested that critics should visit it.",
+     ["the bridge was safe", "critics should visit it"]),
+    # a coordinated verb with its own auxiliary still belongs to what was reported
+    ("The army stated it would attack the border posts and would respond to any protest.",
+     ["it would attack the border posts and would respond to any protest"]),
+])
+def test_quotes_speech_verb_coordinated_after_the_report_starts_a_new_one(quotes_of, text, indirect):
+    found = [q.text for q in quotes_of(text) if q.kind == "indirect"]
+    assert found[:len(indirect)] == indirect

@@ -11,6 +11,7 @@ from pipeline.quotes.context import Attribution, Context, Speaker, last_char
 from pipeline.quotes.lexicon import (
     CUE_VERBS,
     FRAME_DEPS,
+    LEAD_INS,
     NAMED,
     OTHER_PRONOUNS,
     PERSON_PRONOUNS,
@@ -30,7 +31,9 @@ def _negated(cue: Token) -> bool:
 
 def _unsaid(cue: Token) -> bool:
     """'did not say', 'refused to say': no words of this cue are quoted (a report of it still is speech)."""
-    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in cue.children)
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in cue.children):
+        return cue.head.lemma_ not in LEAD_INS  # 'went on to say "..."' says it; 'wants to say', 'refused to say' not
+    return any(c.dep_ == "neg" for c in cue.children)
 
 
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
@@ -101,7 +104,23 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
                 return Attribution(cue.idx, cue_end(cue), speaker)
-    return headline_speaker(q, ctx)
+    return headline_speaker(q, ctx) or colon_speaker(q, ctx, lo)
+
+
+def colon_speaker(q: Marked, ctx: Context, lo: int) -> Attribution | None:
+    """'The sign reads: "..."', 'Trump boomed: "..."': the subject of the verb whose clause the colon ends."""
+    if not ctx.parsed or last_char(ctx.text, q.open_at) != ":":
+        return None
+    at = ctx.text.rindex(":", 0, q.open_at)
+    span = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
+    if span is None or not len(span) or span[0].i == 0:
+        return None
+    before = span[0].doc[span[0].i - 1]
+    verb = next((t for t in islice((before, *before.ancestors), 8) if t.pos_ == "VERB"), None)
+    if verb is None or verb.i > before.i or verb.idx < lo:
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.idx >= lo), None)
+    return Attribution(verb.idx, cue_end(verb), subject) if subject is not None else None
 
 
 def outer_report(cue: Token, ctx: Context) -> Attribution | None:

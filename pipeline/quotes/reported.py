@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Token
 from pipeline.quotes.context import Context, Speaker
 from pipeline.quotes.cues import cue_end, is_cue
 from pipeline.quotes.lexicon import (
+    EMPTY_OBJECTS,
     INFINITIVE_VERBS,
     OBJECT_VERBS,
     QUESTION_MARKS,
@@ -137,7 +138,7 @@ def _quotes_free(ctx: Context, start: int, end: int) -> bool:
 
 
 def _quote_follows(ctx: Context, end: int) -> bool:
-    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space else end
+    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space and "\n" not in ctx.doc[end].text else end
     return nxt < len(ctx.doc) and ctx.has_quote(nxt, nxt + 1)
 
 
@@ -145,8 +146,8 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """What a verb like 'endorsed', 'criticized', 'vowed', 'talked about' takes: its object, infinitive or topic."""
     lemma = ctx.lemma(cue)
     first = next((c for c in cue.rights if _content_child(c, lemma)), None)
-    if first is None:
-        return []
+    if first is None or first == own_subject(cue, ctx):
+        return []  # '..., said a protester': the object after the cue is its inverted subject
     start, end = first.left_edge.i, first.right_edge.i + 1
     if first.dep_ == "prep":  # 'called for the resignation': what was called for, without 'for'
         start = next(c for c in first.children if c.dep_ in ("pobj", "pcomp")).left_edge.i
@@ -165,7 +166,7 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
 
 def _content_child(child: Token, lemma: str) -> bool:
     if child.dep_ == "dobj":
-        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS
+        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS and child.lower_ not in EMPTY_OBJECTS
     if child.dep_ == "xcomp":
         return lemma in INFINITIVE_VERBS
     if child.dep_ != "prep" or lemma not in TOPICS.get(child.lower_, ()):
@@ -174,12 +175,15 @@ def _content_child(child: Token, lemma: str) -> bool:
     return obj is not None and obj.ent_type_ not in TIME_ENTS
 
 
+HOST_SUBJECTS = SUBJECTS | {"nsubjpass", "csubjpass", "expl"}
+
+
 def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """'..., she said, but ...': the clause around the cue, which must have a subject of its own."""
     host = cue.head
-    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in SUBJECTS | {"nsubjpass", "expl"} for c in host.children):
+    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in HOST_SUBJECTS for c in host.children):
         return []
-    start, end = host.left_edge.i, host.right_edge.i + 1
+    start, end = host.left_edge.i, min(host.right_edge.i + 1, _line_end(ctx, cue.i))
     if cue.right_edge.i >= end - 2:
         end = cue.left_edge.i
     elif cue.left_edge.i <= start:
@@ -193,6 +197,17 @@ def _clausal(child: Token) -> bool:
                                      and any(t.dep_ == "ccomp" for t in child.children))
 
 
+def _next_report(clause: Token, cue: Token, ctx: Context) -> int:
+    """Where a speech verb in the cue's form, coordinated to CLAUSE without a subject or auxiliary, begins ('said X
+    and suggested Y'): the parser attached to the reported clause what the speaker went on to say."""
+    for child in clause.rights:
+        if (child.dep_ == "conj" and child.tag_ == cue.tag_ and ctx.lemma(child) in SPEECH_VERBS
+                and not any(c.dep_ in SUBJECTS | {"aux", "auxpass"} for c in child.children)):
+            cc = [c for c in clause.rights if c.dep_ == "cc" and c.i < child.i]
+            return cc[-1].i if cc else child.left_edge.i
+    return clause.right_edge.i + 1
+
+
 def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """Token ranges of the clausal complements of CUE ('said (that) ...')."""
     doc = ctx.doc
@@ -200,7 +215,7 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     for comp in cue.children:
         if not _clausal(comp) or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
             continue  # "X reported a source said ...": the inner cue reports it
-        start, end = comp.left_edge.i, _clause_end(comp, cue, ctx)
+        start, end = comp.left_edge.i, min(_clause_end(comp, cue, ctx), _line_end(ctx, comp.i), _next_report(comp, cue, ctx))
         first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause

@@ -62,7 +62,7 @@ def window(ctx: Context, q: Marked) -> list[Span]:
     if ctx.sent_start[first[-1].i] != sents[0].start:
         sents.append(ctx.sent(first[-1]))
     last = sents[-1]
-    after = text[q.end + 1:q.end + 40].lstrip(" \"”’'")
+    after = text[q.end + 1 : q.end + 40].lstrip(" \"”’'")
     runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
     if last.end < len(doc) and doc[last.end - 1].idx <= q.end:
         nxt = ctx.sent(doc[last.end])
@@ -77,7 +77,7 @@ def paragraph_of(q: Marked, ctx: Context) -> tuple[int, int]:
     """Character bounds of Q's paragraph, widened to the previous one when that ends with a colon."""
     lo, hi = ctx.paragraph(q.open_at)[0], ctx.paragraph(q.end)[1]
     colon = ctx.text.rfind(":", max(0, lo - 3), lo)  # the previous paragraph ends with a colon
-    if colon >= 0 and not ctx.text[colon + 1:lo].strip():
+    if colon >= 0 and not ctx.text[colon + 1 : lo].strip():
         lo = ctx.paragraph(colon)[0]
     return lo, hi
 
@@ -89,8 +89,12 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     if content is None or len(content) == 0:
         return None
     lo, hi = paragraph_of(q, ctx)
-    cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
-            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not (ctx.parsed and _unsaid(doc[i]))]
+    cues = [
+        doc[i]
+        for sent in window(ctx, q)
+        for i in ctx.candidates_in(sent.start, sent.end)
+        if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not (ctx.parsed and _unsaid(doc[i]))
+    ]
     ancestors = {a.i for t in (content[0], content[-1]) for a in islice(t.ancestors, 50)} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
@@ -180,19 +184,21 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
         if cue in path:
             # direct only when the words between cue and mark just say when, where or to whom it was said:
             # 'said on Friday "..."', 'told Reuters "..."'; 'said the victims were "..."' is a fragment
-            return not all(t.dep_ in FRAME_DEPS or (t.dep_ in ("dobj", "dative") and t.pos_ in ("PROPN", "PRON"))
-                           for t in path[:path.index(cue)])
+            return not all(
+                t.dep_ in FRAME_DEPS or (t.dep_ in ("dobj", "dative") and t.pos_ in ("PROPN", "PRON"))
+                for t in path[: path.index(cue)]
+            )
     if cue is not None and word.lower_ == cue.lower_:
         return False
-    return ctx.text[q.start].islower() or len(ctx.text[q.start:q.end].split()) < 4
+    return ctx.text[q.start].islower() or len(ctx.text[q.start : q.end].split()) < 4
 
 
 def is_title(q: Marked, text: str) -> bool:
-    """"The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
-    words = text[q.start:q.end].split()
+    """ "The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
+    words = text[q.start : q.end].split()
     return all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[q.end - 1] not in ".!?,"
 
 
 def worth_keeping(q: Marked, text: str) -> bool:
     """An unattributed quotation is kept only when it reads like speech, not a title or a scare-quoted word."""
-    return len(text[q.start:q.end].split()) >= 4
+    return len(text[q.start : q.end].split()) >= 4

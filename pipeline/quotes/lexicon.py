@@ -39,9 +39,11 @@ CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "d
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 GROUPS = NAMED - {"PERSON"}
-SEX_OF_NAME = dict(line.split("\t") for line in
-                   (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
-                   if line and not line.startswith("#"))
+SEX_OF_NAME = dict(
+    line.split("\t")
+    for line in (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+)
 PARAGRAPH = re.compile(r"[^\n]+")
 NEWLINE = re.compile(r"\n")
 

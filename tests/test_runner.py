@@ -10,13 +10,12 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from filelock import FileLock
+from test_incremental import assert_same_tables, full_run, write_input
 
 from pipeline import runner, write
 from pipeline.cli import main
 from pipeline.engine import in_order
 from pipeline.schemas import TABLES
-
-from test_incremental import assert_same_tables, full_run, write_input
 
 
 class Killed(BaseException):

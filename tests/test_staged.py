@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
+from test_incremental import assert_same_tables, table_frame, write_input
+from test_runner import Killed, kill_on_call
 
 from pipeline import batch, config, runner, versions
 from pipeline.cli import main
@@ -20,10 +23,6 @@ from pipeline.rows import ErrorRow
 from pipeline.runner import extract, run
 from pipeline.store import open_output
 from pipeline.write import to_arrow
-
-from conftest import ROOT
-from test_incremental import assert_same_tables, table_frame, write_input
-from test_runner import Killed, kill_on_call
 
 SAMPLE = ROOT / "tests" / "data" / "wikinews_quoted.jsonl"  # 16 Wikinews articles, CC BY 2.5
 VERBS = "quotes/reporting_verbs.json"

@@ -9,14 +9,13 @@ from dataclasses import replace
 import fsspec
 import pyarrow.parquet as pq
 import pytest
+from conftest import SEEDS
+from test_incremental import assert_same_tables, full_run, table_frame, write_input
 
 from pipeline.cli import main
 from pipeline.runner import extract, run
 from pipeline.schemas import STORED_PARSE, TABLES
 from pipeline.store import FsspecOutput
-
-from conftest import SEEDS
-from test_incremental import assert_same_tables, full_run, table_frame, write_input
 
 MEMORY = fsspec.filesystem("memory")
 

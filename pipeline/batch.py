@@ -49,10 +49,21 @@ def model_for(cfg: Config) -> Language:
 def parse_rows(doc: Doc, article: Article) -> Tables:
     """The parse stage's tables for one parsed article (the stored parse aside)."""
     tokens = token_table(doc, article)
-    row = ArticleRow(article.article_id, article.source, article.published, article.title, article.url,
-                     article.text, article.content_sha256, tokens.num_rows)
-    return {"articles": to_arrow("articles", [row]), "sentences": to_arrow("sentences", sentence_rows(doc, article)),
-            "tokens": tokens}
+    row = ArticleRow(
+        article.article_id,
+        article.source,
+        article.published,
+        article.title,
+        article.url,
+        article.text,
+        article.content_sha256,
+        tokens.num_rows,
+    )
+    return {
+        "articles": to_arrow("articles", [row]),
+        "sentences": to_arrow("sentences", sentence_rows(doc, article)),
+        "tokens": tokens,
+    }
 
 
 def extract_rows(doc: Doc, article: Article) -> Tables:
@@ -105,8 +116,10 @@ def stored_parse(doc: Doc, article: Article, lang: str) -> pa.Table:
     docs = DocBin(attrs=STORED_ATTRS, store_user_data=False)
     docs.add(doc)
     data = zlib.compress(zlib.decompress(docs.to_bytes()), 0)
-    return pa.table({"article_id": [article.article_id], "lang": [lang], "doc": [data]},
-                    schema=OUTPUT_TABLES[STORED_PARSE].row_schema)
+    return pa.table(
+        {"article_id": [article.article_id], "lang": [lang], "doc": [data]},
+        schema=OUTPUT_TABLES[STORED_PARSE].row_schema,
+    )
 
 
 def stored_doc(item: Parsed) -> Doc:
@@ -143,8 +156,14 @@ def extract_stored(item: Parsed) -> Tables:
     return extract_rows(stored_doc(item), item.article)
 
 
-def run_stage(stage: str, article: Article, parts: dict[str, list[pa.Table]], errors: list[ErrorRow],
-              tables_of: Callable[..., Tables], *args: object) -> bool:
+def run_stage(
+    stage: str,
+    article: Article,
+    parts: dict[str, list[pa.Table]],
+    errors: list[ErrorRow],
+    tables_of: Callable[..., Tables],
+    *args: object,
+) -> bool:
     """Add the tables_of(*ARGS) of STAGE for ARTICLE to PARTS; on failure an errors row instead (and False)."""
     try:
         tables = tables_of(*args)

@@ -7,7 +7,7 @@ non-Parquet file inside a table folder breaks `pandas.read_parquet(OUTPUT / NAME
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,18 +28,18 @@ MANIFEST_COLUMNS = {
     "source": "Input file (JSONL: file and line number) the item came from.",
     "article_id": "The article's id; null for an input that could not be read.",
     "content_sha256": "Hash of the article's text and metadata (for an unreadable input, of its error): "
-                      "a re-run re-processes the item only when this changes.",
+    "a re-run re-processes the item only when this changes.",
     "parse_version": "Release and fingerprint of the parse stage's code (every module but the extractors) that "
-                     "parsed the item; a new one re-runs both stages.",
+    "parsed the item; a new one re-runs both stages.",
     "model": "spaCy model name and version that parsed the item.",
     "settings": "JSON of the settings that change a parse (model, components, max_chars).",
     "extract_version": "Release and fingerprint of the extractors and models/ data that extracted the item's "
-                       "mentions, dates and quotes; a new one re-runs only the extract stage, from the stored parse.",
+    "mentions, dates and quotes; a new one re-runs only the extract stage, from the stored parse.",
     "run_id": "Last run that wrote rows of the item.",
     "parse_part": "Stem of the parse stage's part files (articles, sentences, tokens, errors, _parse) holding the "
-                  "item's rows.",
+    "item's rows.",
     "extract_part": "Stem of the extract stage's part files (mentions, dates, quotes, errors) holding the item's "
-                    "rows; empty when it was not parsed.",
+    "rows; empty when it was not parsed.",
 }
 TIMEX3_VALUES = [
     ("`2025-11-19`, `2025-11`, `2025`, `199X`, `19XX`", "a day, month, year, decade, century"),
@@ -48,15 +48,25 @@ TIMEX3_VALUES = [
     ("`2025-SP`, `-SU`, `-FA`, `-WI`", "spring, summer, autumn (fall), winter"),
     ("`2025-11-19T14:30`, `2025-11-19TMO`, `TAF`, `TEV`, `TNI`", "a time; morning, afternoon, evening, night"),
     ("`P2Y`, `P3M`, `P1W`, `P5D`, `PT4H`, `PXY`", "durations (type DURATION; `X` for an unspecified number)"),
-    ("`PRESENT_REF`, `PAST_REF`, `FUTURE_REF`", "now, the past, the future (\"now\", \"recently\", \"in the future\")"),
-    ("`XXXX-10`, `XXXX-11-19`, `XXXX-WXX-1`",
-     "a year (or week) not known: relative expressions of an article without a publication date, a bare weekday"),
+    ("`PRESENT_REF`, `PAST_REF`, `FUTURE_REF`", 'now, the past, the future ("now", "recently", "in the future")'),
+    (
+        "`XXXX-10`, `XXXX-11-19`, `XXXX-WXX-1`",
+        "a year (or week) not known: relative expressions of an article without a publication date, a bare weekday",
+    ),
     ("null", "an expression that could not be resolved"),
 ]
 TIMEX3_MODS = {
-    "START": "early, beginning of", "MID": "middle of", "END": "late, end of", "APPROX": "about, around",
-    "LESS_THAN": "less than, nearly", "MORE_THAN": "more than, over", "EQUAL_OR_LESS": "up to, at most",
-    "EQUAL_OR_MORE": "at least", "BEFORE": "before", "AFTER": "after", "ON_OR_BEFORE": "on or before",
+    "START": "early, beginning of",
+    "MID": "middle of",
+    "END": "late, end of",
+    "APPROX": "about, around",
+    "LESS_THAN": "less than, nearly",
+    "MORE_THAN": "more than, over",
+    "EQUAL_OR_LESS": "up to, at most",
+    "EQUAL_OR_MORE": "at least",
+    "BEFORE": "before",
+    "AFTER": "after",
+    "ON_OR_BEFORE": "on or before",
     "ON_OR_AFTER": "on or after",
 }
 ENTITY_ID_TEXT = """\
@@ -101,8 +111,11 @@ def type_name(type_: pa.DataType) -> str:
 
 def part_files(output_dir: Output, name: str) -> list[str]:
     """Keys of the Parquet files readers see in table NAME (hidden pending files left out, as readers do)."""
-    return [f"{name}/{file}" for file in sorted(output_dir.file_names(name))
-            if file.endswith(".parquet") and not file.startswith((".", "_"))]
+    return [
+        f"{name}/{file}"
+        for file in sorted(output_dir.file_names(name))
+        if file.endswith(".parquet") and not file.startswith((".", "_"))
+    ]
 
 
 def row_count(output_dir: Output, name: str) -> int:
@@ -121,8 +134,11 @@ def run_ids(output_dir: Output, name: str) -> list[str]:
 
 
 def joins_of(table: Table) -> list[str]:
-    return [f"`{f.name}` -> `{JOINS[f.name]}`" for f in table.fields
-            if f.name in JOINS and f"{table.name}.{f.name}" != JOINS[f.name]]
+    return [
+        f"`{f.name}` -> `{JOINS[f.name]}`"
+        for f in table.fields
+        if f.name in JOINS and f"{table.name}.{f.name}" != JOINS[f.name]
+    ]
 
 
 def escape(text: str) -> str:
@@ -131,8 +147,10 @@ def escape(text: str) -> str:
 
 def column_lines(table: Table) -> list[str]:
     lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
-    lines += [f"| `{f.name}` | {type_name(f.type)} | {'yes' if f.nullable else 'no'} | {escape(description(f))} |"
-              for f in table.schema]
+    lines += [
+        f"| `{f.name}` | {type_name(f.type)} | {'yes' if f.nullable else 'no'} | {escape(description(f))} |"
+        for f in table.schema
+    ]
     return lines
 
 
@@ -159,8 +177,12 @@ def quality_lines() -> list[str]:
 
 
 def timex3_lines() -> list[str]:
-    lines = ["`dates.value` follows TIMEX3 (TimeML). Besides calendar values it uses:", "",
-             "| value | meaning |", "|---|---|"]
+    lines = [
+        "`dates.value` follows TIMEX3 (TimeML). Besides calendar values it uses:",
+        "",
+        "| value | meaning |",
+        "|---|---|",
+    ]
     lines += [f"| {value} | {meaning} |" for value, meaning in TIMEX3_VALUES]
     lines += ["", "`dates.mod` is null or one of:", "", "| mod | written as |", "|---|---|"]
     lines += [f"| `{mod}` | {words} |" for mod, words in TIMEX3_MODS.items()]
@@ -168,16 +190,28 @@ def timex3_lines() -> list[str]:
 
 
 def manifest_lines() -> list[str]:
-    lines = [f"`{MANIFEST_NAME}` at the output root records what each input item's rows came from; a run commits",
-             "by replacing it. One row per input item:", "", "| column | meaning |", "|---|---|"]
+    lines = [
+        f"`{MANIFEST_NAME}` at the output root records what each input item's rows came from; a run commits",
+        "by replacing it. One row per input item:",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+    ]
     return lines + [f"| `{name}` | {escape(MANIFEST_COLUMNS[name])} |" for name in MANIFEST_SCHEMA.names]
 
 
-def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
-              input_dir: Path | str | None = None, cfg: Config | None = None,
-              written_at: datetime | None = None) -> str:
+def card_text(
+    output_dir: Output,
+    *,
+    run_id: str,
+    pipeline_version: str,
+    model: str,
+    input_dir: Path | str | None = None,
+    cfg: Config | None = None,
+    written_at: datetime | None = None,
+) -> str:
     """The dataset card of the tables in OUTPUT_DIR as Markdown."""
-    when = (written_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (written_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     source = f" from `{input_location(input_dir)}`" if input_dir else ""
     lines = [
         "# Dataset card: news extraction tables",
@@ -227,7 +261,9 @@ def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: 
 def stored_parse_lines() -> list[str]:
     """The stored parse: not a table for analysis, but documented, since it is most of a re-run's input."""
     return [
-        "", f"## The stored parse (`{STORED_PARSE}`)", "",
+        "",
+        f"## The stored parse (`{STORED_PARSE}`)",
+        "",
         "The spaCy parse of every article, which the extract stage reads: after a change of the extractors or",
         "of `models/` data, `python -m pipeline run` (or `python -m pipeline extract --output OUTPUT`) re-runs",
         "only the extractors, without the model. Parquet (zstd) with one row per article; each Doc keeps",
@@ -244,9 +280,17 @@ def stored_parse_lines() -> list[str]:
     ] + column_lines(PARSE_TABLE)
 
 
-def write_card(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
-               input_dir: Path | str | None = None, cfg: Config | None = None) -> None:
+def write_card(
+    output_dir: Output,
+    *,
+    run_id: str,
+    pipeline_version: str,
+    model: str,
+    input_dir: Path | str | None = None,
+    cfg: Config | None = None,
+) -> None:
     """Write the dataset card to OUTPUT_DIR/README.md, never half written."""
-    text = card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model,
-                     input_dir=input_dir, cfg=cfg)
+    text = card_text(
+        output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model, input_dir=input_dir, cfg=cfg
+    )
     output_dir.write_bytes(CARD_NAME, text.encode("utf-8"))

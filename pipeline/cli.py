@@ -85,42 +85,69 @@ def program_name() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     prog = program_name()
-    parser = OneLineParser(prog=prog, description=__doc__.split("\n\n")[0],
-                           epilog=f"`{prog} run --help` describes inputs, outputs, examples and exit status.")
+    parser = OneLineParser(
+        prog=prog,
+        description=__doc__.split("\n\n")[0],
+        epilog=f"`{prog} run --help` describes inputs, outputs, examples and exit status.",
+    )
     parser.add_argument("--version", action="version", version=f"news-pipeline {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run_cmd = commands.add_parser("run", help="process articles into Parquet tables",
-                                  description="Process articles into Parquet tables.", epilog=RUN_HELP,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    run_cmd.add_argument("--input", required=True, metavar="PATH_OR_URL",
-                         help="folder, file, or fsspec URL (s3://..., gs://..., memory://...) of articles")
+    run_cmd = commands.add_parser(
+        "run",
+        help="process articles into Parquet tables",
+        description="Process articles into Parquet tables.",
+        epilog=RUN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_cmd.add_argument(
+        "--input",
+        required=True,
+        metavar="PATH_OR_URL",
+        help="folder, file, or fsspec URL (s3://..., gs://..., memory://...) of articles",
+    )
     run_cmd.add_argument("--model", metavar="NAME", help="installed spaCy model package to use")
     run_cmd.add_argument("--batch-size", type=count(1), metavar="N", help="texts per nlp.pipe batch")
-    run_cmd.add_argument("--full-refresh", action="store_true",
-                         help="re-process every article, not only new or changed ones")
+    run_cmd.add_argument(
+        "--full-refresh", action="store_true", help="re-process every article, not only new or changed ones"
+    )
     add_output_options(run_cmd)
     extract_cmd = commands.add_parser(
-        "extract", help="re-run the extractors over the stored parse of an output",
+        "extract",
+        help="re-run the extractors over the stored parse of an output",
         description="Re-run the extractors over the stored parse of an output (after a change of their rules or "
-                    "of models/ data): no input is read and no model is loaded. `run` does the same by itself.")
-    extract_cmd.add_argument("--full-refresh", action="store_true",
-                             help="re-extract every article, not only those extracted by other rules")
+        "of models/ data): no input is read and no model is loaded. `run` does the same by itself.",
+    )
+    extract_cmd.add_argument(
+        "--full-refresh", action="store_true", help="re-extract every article, not only those extracted by other rules"
+    )
     add_output_options(extract_cmd)
     return parser
 
 
 def add_output_options(command: argparse.ArgumentParser) -> None:
     """The options `run` and `extract` share."""
-    command.add_argument("--output", required=True, metavar="DIR_OR_URL",
-                         help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
-    command.add_argument("--config", type=Path, metavar="FILE",
-                         help=f"TOML settings file, section [pipeline] (default: {DEFAULT_CONFIG.name} of the "
-                              "project when run from a checkout, else the built-in defaults)")
+    command.add_argument(
+        "--output",
+        required=True,
+        metavar="DIR_OR_URL",
+        help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to",
+    )
+    command.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"TOML settings file, section [pipeline] (default: {DEFAULT_CONFIG.name} of the "
+        "project when run from a checkout, else the built-in defaults)",
+    )
     command.add_argument("--n-process", type=count(0), metavar="N", help="worker processes (0 = every core)")
     command.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
     command.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
-    command.add_argument("-q", "--quiet", action="store_true",
-                         help="print nothing but errors (no progress bar, no summary; the summary JSON is still written)")
+    command.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (no progress bar, no summary; the summary JSON is still written)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,8 +168,12 @@ def run_command(args: argparse.Namespace) -> int:
             return 2
     try:
         cfg = load_config(args.config).with_options(
-            model=getattr(args, "model", None), n_process=args.n_process, batch_size=getattr(args, "batch_size", None),
-            engine=args.engine or ("dask" if args.scheduler else None), scheduler=args.scheduler)
+            model=getattr(args, "model", None),
+            n_process=args.n_process,
+            batch_size=getattr(args, "batch_size", None),
+            engine=args.engine or ("dask" if args.scheduler else None),
+            scheduler=args.scheduler,
+        )
         check_components(cfg, args.config)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -150,8 +181,11 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         output = open_output(args.output)
     except ValueError as err:  # fsspec: "Protocol not known: foo"
-        print(f"error: cannot write to {args.output}: {err} (give a folder or a URL such as s3://bucket/prefix "
-              "with --output)", file=sys.stderr)
+        print(
+            f"error: cannot write to {args.output}: {err} (give a folder or a URL such as s3://bucket/prefix "
+            "with --output)",
+            file=sys.stderr,
+        )
         return 2
     except ImportError as err:  # fsspec: "Install s3fs to access S3", from the missing module's error
         package = getattr(err.__cause__, "name", None)
@@ -183,8 +217,11 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: {err}{hint}", file=sys.stderr)
         return 3
     except OSError as err:
-        print(f"error: cannot write {err.filename or args.output}: {err.strerror or err} "
-              f"(give a writable folder with --output)", file=sys.stderr)
+        print(
+            f"error: cannot write {err.filename or args.output}: {err.strerror or err} "
+            f"(give a writable folder with --output)",
+            file=sys.stderr,
+        )
         return 1
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -205,20 +242,27 @@ def pinned_model() -> str | None:
 
 def summary_text(summary: RunSummary) -> str:
     """The closing summary: one line of totals, then rows per table, errors by stage and reason, gaps."""
-    totals = (f"{summary.articles:,} articles, {summary.errors:,} errors -> {summary.output} "
-              f"({summary.processed:,} processed, {summary.extracted:,} re-extracted, "
-              f"{summary.removed:,} dropped this run; "
-              f"{summary.elapsed_s:,.1f} s, {summary.words_per_s:,.0f} words/s)")
+    totals = (
+        f"{summary.articles:,} articles, {summary.errors:,} errors -> {summary.output} "
+        f"({summary.processed:,} processed, {summary.extracted:,} re-extracted, "
+        f"{summary.removed:,} dropped this run; "
+        f"{summary.elapsed_s:,.1f} s, {summary.words_per_s:,.0f} words/s)"
+    )
     lines = [totals, "  rows: " + ", ".join(f"{name} {n:,}" for name, n in summary.rows.items())]
     for stage, reasons in summary.errors_by_stage.items():
         lines.append(f"  {stage} errors: " + "; ".join(f"{reason} ({n:,})" for reason, n in reasons.items()))
     lines.append(f"  articles without a publication date: {summary.without_published:,}")
     shown = summary.skipped_files[:SKIPPED_SHOWN]
     more = len(summary.skipped_files) - len(shown)
-    lines.append(f"  skipped files (unknown kind): {len(summary.skipped_files):,}"
-                 + "".join(f"\n    {name}" for name in shown) + (f"\n    ... and {more:,} more" if more else ""))
+    lines.append(
+        f"  skipped files (unknown kind): {len(summary.skipped_files):,}"
+        + "".join(f"\n    {name}" for name in shown)
+        + (f"\n    ... and {more:,} more" if more else "")
+    )
     if summary.skipped_records:
-        lines.append("  records that are no article: " + "; ".join(f"{reason} ({n:,})"
-                                                               for reason, n in summary.skipped_records.items()))
+        lines.append(
+            "  records that are no article: "
+            + "; ".join(f"{reason} ({n:,})" for reason, n in summary.skipped_records.items())
+        )
     lines.append(f"  summary as JSON: {summary.output.rstrip('/')}/{SUMMARY_NAME}")
     return "\n".join(lines)

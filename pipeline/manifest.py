@@ -102,9 +102,20 @@ def item_hash(item: Article | ErrorRow) -> str:
 def entry_for(item: Article | ErrorRow, versions: Versions, run_id: str, parse_part: str, extract_part: str) -> Entry:
     """The entry of ITEM after both stages ran on it."""
     article = isinstance(item, Article)
-    return Entry(item_key(item), "article" if article else "error", item.source, item.article_id, item_hash(item),
-                 versions.parse, versions.model, versions.settings, versions.extract, run_id, parse_part,
-                 extract_part if article else "")
+    return Entry(
+        item_key(item),
+        "article" if article else "error",
+        item.source,
+        item.article_id,
+        item_hash(item),
+        versions.parse,
+        versions.model,
+        versions.settings,
+        versions.extract,
+        run_id,
+        parse_part,
+        extract_part if article else "",
+    )
 
 
 def unchanged(old: Entry | None, item: Article | ErrorRow) -> bool:
@@ -130,8 +141,13 @@ def legacy_manifest(table: pa.Table, meta: dict) -> Manifest:
     entries = {}
     for row in table.to_pylist():
         old = row.pop("pipeline_version"), row.pop("part")
-        entries[row["key"]] = Entry(**row, parse_version=old[0], extract_version=old[0], parse_part=old[1],
-                                    extract_part=old[1] if row["kind"] == "article" else "")
+        entries[row["key"]] = Entry(
+            **row,
+            parse_version=old[0],
+            extract_version=old[0],
+            parse_part=old[1],
+            extract_part=old[1] if row["kind"] == "article" else "",
+        )
     parts = list(meta.get("parts", []))
     return Manifest(entries, {stage: list(parts) for stage in STAGES}, meta.get("entities_part"))
 
@@ -139,8 +155,10 @@ def legacy_manifest(table: pa.Table, meta: dict) -> Manifest:
 def write_manifest(output_dir: Output, manifest: Manifest) -> None:
     """Replace the manifest atomically (a rename, or one PUT): the moment a run's result becomes the tables."""
     columns = {name: [getattr(e, name) for e in manifest.entries.values()] for name in SCHEMA.names}
-    meta = {"parts": {stage: sorted(stems) for stage, stems in manifest.parts.items()},
-            "entities_part": manifest.entities_part}
+    meta = {
+        "parts": {stage: sorted(stems) for stage, stems in manifest.parts.items()},
+        "entities_part": manifest.entities_part,
+    }
     table = pa.table(columns, schema=SCHEMA.with_metadata({"pipeline": json.dumps(meta)}))
     output_dir.write_parquet(MANIFEST_NAME, table, durable=True, compression="zstd")
 

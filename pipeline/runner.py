@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -116,8 +116,14 @@ class Plan:
     extract: list[str] = field(default_factory=list)
 
 
-def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
-        progress: bool | None = None) -> RunSummary:
+def run(
+    input_dir: str | Path,
+    output: Output | str | os.PathLike,
+    cfg: Config,
+    *,
+    full_refresh: bool = False,
+    progress: bool | None = None,
+) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, running only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
     output_dir.makedirs()
@@ -130,13 +136,20 @@ def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, 
         inputs = InputStats()  # complete once the engine has taken every item
         plan = plan_run(read_articles(input_dir, columns=cfg.columns, stats=inputs), previous, versions)
         result = commit(output_dir, cfg, versions, run_id, committed, previous, plan, show(progress), inputs)
-        write_card(output_dir, run_id=run_id, pipeline_version=f"{versions.parse} / {versions.extract}",
-                   model=versions.model, input_dir=input_dir, cfg=cfg)
+        write_card(
+            output_dir,
+            run_id=run_id,
+            pipeline_version=f"{versions.parse} / {versions.extract}",
+            model=versions.model,
+            input_dir=input_dir,
+            cfg=cfg,
+        )
         return finished(output_dir, result, started)
 
 
-def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
-            progress: bool | None = None) -> RunSummary:
+def extract(
+    output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False, progress: bool | None = None
+) -> RunSummary:
     """Re-run the extract stage over the tables at OUTPUT from their stored parse, reading no input and loading
     no model: every article whose extract version is not the current one (every article with FULL_REFRESH)."""
     output_dir = output if isinstance(output, Output) else open_output(output)
@@ -148,9 +161,14 @@ def extract(output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bo
         committed = finish_killed_run(output_dir)
         model = Counter(e.model for e in committed.entries.values()).most_common(1)
         versions = Versions("", model[0][0] if model else "", "", extract_version())
-        plan = Plan(kept=dict(committed.entries), extract=[
-            key for key, e in committed.entries.items()
-            if e.extract_part and (full_refresh or e.extract_version != versions.extract)])
+        plan = Plan(
+            kept=dict(committed.entries),
+            extract=[
+                key
+                for key, e in committed.entries.items()
+                if e.extract_part and (full_refresh or e.extract_version != versions.extract)
+            ],
+        )
         result = commit(output_dir, cfg, versions, run_id, committed, committed, plan, show(progress), InputStats())
         write_card(output_dir, run_id=run_id, pipeline_version=versions.extract, model=versions.model, cfg=cfg)
         return finished(output_dir, result, started)
@@ -176,7 +194,7 @@ def show(progress: bool | None) -> bool:
 
 def new_run_id() -> str:
     """A sortable, unique run id: UTC time and a random suffix."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def plan_run(items: Iterable[Article | ErrorRow], previous: Manifest, versions: Versions) -> Plan:
@@ -197,37 +215,65 @@ def plan_run(items: Iterable[Article | ErrorRow], previous: Manifest, versions: 
     return plan
 
 
-def commit(output_dir: Output, cfg: Config, versions: Versions, run_id: str, committed: Manifest,
-           previous: Manifest, plan: Plan, progress: bool, inputs: InputStats) -> RunSummary:
+def commit(
+    output_dir: Output,
+    cfg: Config,
+    versions: Versions,
+    run_id: str,
+    committed: Manifest,
+    previous: Manifest,
+    plan: Plan,
+    progress: bool,
+    inputs: InputStats,
+) -> RunSummary:
     """Run PLAN's work, write its parts, rewrite the parts it changes, rebuild entities, commit the manifest."""
-    provenance = {"parse": Provenance(run_id, versions.parse, versions.model),
-                  "extract": Provenance(run_id, versions.extract, versions.model)}
+    provenance = {
+        "parse": Provenance(run_id, versions.parse, versions.model),
+        "extract": Provenance(run_id, versions.extract, versions.model),
+    }
     writer = PartWriter(output_dir, run_id, provenance, cfg.articles_per_part)
     parsed_entries, extracted_entries, words = process(output_dir, cfg, versions, run_id, plan, writer, progress)
     stale = {"parse": set(previous.entries) - set(plan.kept)}  # gone, or parsed again
     stale["extract"] = stale["parse"] | set(extracted_entries)
-    if not parsed_entries and not stale["extract"] and not plan.moved and previous is committed \
-            and committed.entities_part:
+    if (
+        not parsed_entries
+        and not stale["extract"]
+        and not plan.moved
+        and previous is committed
+        and committed.entities_part
+    ):
         return summary(output_dir, committed, run_id, inputs)  # nothing changed: nothing to write
-    manifest = Manifest({**plan.kept, **parsed_entries, **extracted_entries},
-                        {stage: [*previous.parts[stage], *writer.stems(stage)] for stage in STAGES})
+    manifest = Manifest(
+        {**plan.kept, **parsed_entries, **extracted_entries},
+        {stage: [*previous.parts[stage], *writer.stems(stage)] for stage in STAGES},
+    )
     for stage in STAGES:
         holding = {previous.entries[key].part(stage) for key in [*stale[stage], *plan.moved]}
-        rewrite_parts(output_dir, manifest, stage, Edits(stale[stage], plan.moved), holding - {""}, run_id,
-                      cfg.articles_per_part)
+        rewrite_parts(
+            output_dir, manifest, stage, Edits(stale[stage], plan.moved), holding - {""}, run_id, cfg.articles_per_part
+        )
         if not manifest.parts[stage]:
             placeholder = f"part-{run_id}-{stage[0]}empty"
             write_empty(output_dir, stage, placeholder, provenance[stage])  # every table stays readable
             manifest.parts[stage].append(placeholder)
     manifest.entities_part = f"part-{run_id}"
     canonicalise_entities(output_dir, manifest, run_id)
-    write_pending(output_dir, "entities", manifest.entities_part,
-                  entities_table(output_dir, manifest, provenance["extract"]))
+    write_pending(
+        output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance["extract"])
+    )
     with interrupts_deferred():  # the commit and the renames it promises finish together
         write_manifest(output_dir, manifest)  # the commit point
         sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, run_id, inputs, processed=len(parsed_entries),
-                   extracted=len(extracted_entries), removed=len(stale["parse"] - set(parsed_entries)), words=words)
+    return summary(
+        output_dir,
+        manifest,
+        run_id,
+        inputs,
+        processed=len(parsed_entries),
+        extracted=len(extracted_entries),
+        removed=len(stale["parse"] - set(parsed_entries)),
+        words=words,
+    )
 
 
 @contextmanager
@@ -246,13 +292,15 @@ def interrupts_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, plan: Plan, writer: PartWriter,
-            progress: bool) -> tuple[dict[str, Entry], dict[str, Entry], int]:
+def process(
+    output_dir: Output, cfg: Config, versions: Versions, run_id: str, plan: Plan, writer: PartWriter, progress: bool
+) -> tuple[dict[str, Entry], dict[str, Entry], int]:
     """Run both stages on PLAN's parse items, then extract on its stored articles; the entries of each, and
     the words parsed."""
     parsed_entries, extracted_entries = {}, {}
-    work = itertools.chain(batches(plan.parse, cfg.articles_per_task),
-                           batches(stored_items(output_dir, plan), cfg.articles_per_task))
+    work = itertools.chain(
+        batches(plan.parse, cfg.articles_per_task), batches(stored_items(output_dir, plan), cfg.articles_per_task)
+    )
     with progress_bar(progress) as bar:
         for batch, tables in run_engine(cfg.engine, work, cfg, cfg.scheduler):
             if isinstance(batch[0], Parsed):
@@ -269,15 +317,20 @@ def process(output_dir: Output, cfg: Config, versions: Versions, run_id: str, pl
 def both_stages(batch: list, tables: Tables, versions: Versions, run_id: str, stems: dict[str, str]) -> dict:
     """Entries of a batch that ran both stages; an article whose parse failed has no extract part."""
     parsed = set(tables.get(STORED_PARSE, empty(STORED_PARSE))["article_id"].to_pylist())
-    return {item_key(item): entry_for(item, versions, run_id, stems["parse"],
-                                      stems["extract"] if item.article_id in parsed else "")
-            for item in batch}
+    return {
+        item_key(item): entry_for(
+            item, versions, run_id, stems["parse"], stems["extract"] if item.article_id in parsed else ""
+        )
+        for item in batch
+    }
 
 
 def reextracted(batch: list[Parsed], kept: dict[str, Entry], versions: Versions, run_id: str, stem: str) -> dict:
     """Entries of a batch re-extracted from the stored parse: their parse stays as it was."""
-    return {key: replace(kept[key], extract_version=versions.extract, run_id=run_id, extract_part=stem)
-            for key in map(item_key, batch)}
+    return {
+        key: replace(kept[key], extract_version=versions.extract, run_id=run_id, extract_part=stem)
+        for key in map(item_key, batch)
+    }
 
 
 def stored_items(output_dir: Output, plan: Plan) -> Iterator[Parsed]:
@@ -294,8 +347,12 @@ def stored_items(output_dir: Output, plan: Plan) -> Iterator[Parsed]:
         meta = {row["article_id"]: row for row in articles.to_pylist()}
         for aid, lang, doc in zip(*(docs[c].to_pylist() for c in ("article_id", "lang", "doc")), strict=True):
             row = meta[aid]
-            article = make_article(aid, plan.kept[f"a:{aid}"].source, row["text"],
-                                   {**row, "published": row["published"] and row["published"].isoformat()})
+            article = make_article(
+                aid,
+                plan.kept[f"a:{aid}"].source,
+                row["text"],
+                {**row, "published": row["published"] and row["published"].isoformat()},
+            )
             yield Parsed(article, doc, lang)
 
 
@@ -319,8 +376,14 @@ def canonicalise_entities(output_dir: Output, manifest: Manifest, run_id: str) -
         canonical = canonical_mentions(mentions, resolution)
         if canonical is not None:
             quotes = canonical_quotes(read_part(output_dir, "quotes", part), mentions, canonical)
-            replace_part(output_dir, manifest, "extract", part, f"part-{run_id}-xc{index:05d}",
-                         {"mentions": canonical, "quotes": quotes})
+            replace_part(
+                output_dir,
+                manifest,
+                "extract",
+                part,
+                f"part-{run_id}-xc{index:05d}",
+                {"mentions": canonical, "quotes": quotes},
+            )
 
 
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:
@@ -331,14 +394,34 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, run_id: str, inputs: InputStats, *, processed: int = 0,
-            extracted: int = 0, removed: int = 0, words: int = 0) -> RunSummary:
+def summary(
+    output_dir: Output,
+    manifest: Manifest,
+    run_id: str,
+    inputs: InputStats,
+    *,
+    processed: int = 0,
+    extracted: int = 0,
+    removed: int = 0,
+    words: int = 0,
+) -> RunSummary:
     """What the run did, from the committed tables and the input's counts."""
     rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
-    return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, extracted,
-                      rows=rows, errors_by_stage=errors_by_stage(output_dir, manifest),
-                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words,
-                      skipped_files=inputs.skipped_files, skipped_records=dict(inputs.skipped_records))
+    return RunSummary(
+        rows["articles"],
+        rows["errors"],
+        processed,
+        removed,
+        output_dir.url,
+        run_id,
+        extracted,
+        rows=rows,
+        errors_by_stage=errors_by_stage(output_dir, manifest),
+        without_published=null_count(output_dir, manifest, "articles", "published"),
+        words=words,
+        skipped_files=inputs.skipped_files,
+        skipped_records=dict(inputs.skipped_records),
+    )
 
 
 def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:
@@ -358,8 +441,7 @@ def error_reason(error: str) -> str:
 
 
 def null_count(output_dir: Output, manifest: Manifest, name: str, column: str) -> int:
-    return sum(output_dir.read_parquet(part_key(name, p), [column])[column].null_count
-               for p in manifest.stems(name))
+    return sum(output_dir.read_parquet(part_key(name, p), [column])[column].null_count for p in manifest.stems(name))
 
 
 class _Progress(tqdm):

@@ -199,8 +199,7 @@ class FsspecOutput(Output):
     def locked(self, run_id: str) -> Iterator[None]:
         """A file naming this run, deleted at the end; one left by a dead run must be deleted by hand."""
         self._create_lock_file(
-            f"run {run_id} on {socket.gethostname()} (pid {os.getpid()}) "
-            f"since {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+            f"run {run_id} on {socket.gethostname()} (pid {os.getpid()}) since {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
         )
         try:
             yield

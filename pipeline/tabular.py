@@ -28,8 +28,10 @@ def check_header(header: Iterable[str], names: dict[str, str]) -> None:
     present = set(header)
     for required in ("id", "text"):
         if names[required] not in present:
-            raise InputError(f"no column {names[required]!r} for the article {required} "
-                             f"(name it with `{required} = \"...\"` under [pipeline.columns])")
+            raise InputError(
+                f"no column {names[required]!r} for the article {required} "
+                f'(name it with `{required} = "..."` under [pipeline.columns])'
+            )
 
 
 def row_article(row: Mapping, names: dict[str, str], source: str) -> Article | ErrorRow:

@@ -52,8 +52,12 @@ def current_versions(cfg: Config) -> Versions:
     """The versions a run with CFG writes (the model's label read without loading spaCy)."""
     prints = stage_fingerprints()
     settings = json.dumps({"model": cfg.model, "components": list(cfg.components), "max_chars": cfg.max_chars})
-    return Versions(f"{__version__}+parse.{prints['parse']}", installed_model_label(cfg), settings,
-                    f"{__version__}+extract.{prints['extract']}")
+    return Versions(
+        f"{__version__}+parse.{prints['parse']}",
+        installed_model_label(cfg),
+        settings,
+        f"{__version__}+extract.{prints['extract']}",
+    )
 
 
 def extract_version() -> str:

@@ -64,9 +64,13 @@ def pending_key(name: str, stem: str) -> str:
 
 def write_pending(output_dir: Output, name: str, stem: str, table: pa.Table) -> None:
     """Write one part of table NAME, invisible to readers until the manifest that lists it is committed."""
-    output_dir.write_parquet(pending_key(name, stem), table.cast(OUTPUT_TABLES[name].schema),
-                             row_group_size=ROW_GROUP_ROWS, compression="zstd",
-                             compression_level=PARSE_ZSTD_LEVEL if name == STORED_PARSE else None)
+    output_dir.write_parquet(
+        pending_key(name, stem),
+        table.cast(OUTPUT_TABLES[name].schema),
+        row_group_size=ROW_GROUP_ROWS,
+        compression="zstd",
+        compression_level=PARSE_ZSTD_LEVEL if name == STORED_PARSE else None,
+    )
 
 
 def read_part(output_dir: Output, name: str, stem: str, columns: list[str] | None = None) -> pa.Table:
@@ -96,8 +100,12 @@ def sync_parts(output_dir: Output, manifest: Manifest, *, prune: bool = True) ->
                     output_dir.move(key, part_key(name, stem))
                 else:
                     output_dir.delete(key)
-            elif (prune and file.startswith("part-") and file.endswith(".parquet")
-                  and file.removesuffix(".parquet") not in live):
+            elif (
+                prune
+                and file.startswith("part-")
+                and file.endswith(".parquet")
+                and file.removesuffix(".parquet") not in live
+            ):
                 output_dir.delete(key)
 
 
@@ -117,7 +125,12 @@ class StageParts:
 
     def __init__(self, output_dir: Output, stage: str, run_id: str, provenance: Provenance, size: int):
         self.output_dir, self.stage, self.run_id, self.provenance, self.size = (
-            output_dir, stage, run_id, provenance, size)
+            output_dir,
+            stage,
+            run_id,
+            provenance,
+            size,
+        )
         self.stems: list[str] = []
         self.open: dict[str, list[pa.Table]] = {name: [] for name in STAGE_TABLES[stage]}
         self.open_items = 0
@@ -140,8 +153,9 @@ class StageParts:
         if not self.open_items:
             return
         for name, tables in self.open.items():
-            write_pending(self.output_dir, name, self.stem,
-                          with_provenance(name, pa.concat_tables(tables), self.provenance))
+            write_pending(
+                self.output_dir, name, self.stem, with_provenance(name, pa.concat_tables(tables), self.provenance)
+            )
         self.stems.append(self.stem)
         self.open = {name: [] for name in self.open}
         self.open_items = 0
@@ -156,8 +170,7 @@ class PartWriter:
     def add(self, tables: Tables, items: int, *, parsed: bool) -> dict[str, str]:
         """Take a batch's tables (PARSED: a batch that only re-extracted); the stem each stage wrote them to."""
         stages = ["extract"] if parsed else STAGES
-        return {stage: self.stages[stage].add(stage_tables(stage, tables, parsed=parsed), items)
-                for stage in stages}
+        return {stage: self.stages[stage].add(stage_tables(stage, tables, parsed=parsed), items) for stage in stages}
 
     def flush(self) -> None:
         for parts in self.stages.values():
@@ -180,8 +193,9 @@ class Edits:
         keys = row_keys(name, table)
         if self.moved and "source" in table.column_names:
             moved_keys = pa.array(list(self.moved), pa.string())
-            new_source = pc.take(pa.array(list(self.moved.values()), pa.string()),
-                                 pc.index_in(keys, value_set=moved_keys))
+            new_source = pc.take(
+                pa.array(list(self.moved.values()), pa.string()), pc.index_in(keys, value_set=moved_keys)
+            )
             index = table.column_names.index("source")
             table = table.set_column(index, table.schema.field(index), pc.coalesce(new_source, table["source"]))
         if self.stale:
@@ -190,8 +204,9 @@ class Edits:
         return table
 
 
-def rewrite_parts(output_dir: Output, manifest: Manifest, stage: str, edits: Edits, holding: set[str], run_id: str,
-                  target: int) -> None:
+def rewrite_parts(
+    output_dir: Output, manifest: Manifest, stage: str, edits: Edits, holding: set[str], run_id: str, target: int
+) -> None:
     """Rewrite STAGE's parts HOLDING edited items with EDITS applied; merge small parts once they pile up."""
     sizes = Counter(e.part(stage) for e in manifest.entries.values())
     parts = manifest.parts[stage]

@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SEEDS
 
 from pipeline import inputs as inputs_module
 from pipeline.articles import MAX_ARTICLE_CHARS
 from pipeline.cli import main
 
-from conftest import SEEDS
-
 GOOD = {
     "good1": "date 2025-11-20\nU.S. envoy Steve Witkoff met Rustem Umerov in Miami on Sunday.\n"
-             '"The talks were productive," Umerov said.\n',
+    '"The talks were productive," Umerov said.\n',
     "good2": "Oil prices rose on Monday. Kevin Book, head of research at ClearView, said demand was strong.\n",
 }
 SENTENCE = "Kirill Dmitriev met Steve Witkoff in Miami on Sunday."
@@ -51,8 +50,11 @@ FILES: dict[str, tuple[str, bytes]] = {
     "unreadable": ("locked.txt", SENTENCE.encode()),
     "duplicate_id": ("sub/good1.txt", SENTENCE.encode()),
 }
-SIDECARS = {"dated.json": b'{"published": "2025-13-45"}', "sidecar_bad.json": b"{not json",
-            "sidecar_array.json": b"[1, 2]"}
+SIDECARS = {
+    "dated.json": b'{"published": "2025-13-45"}',
+    "sidecar_bad.json": b"{not json",
+    "sidecar_array.json": b"[1, 2]",
+}
 
 # name -> JSONL line; the lines go into more.jsonl in this order.
 LINES: dict[str, str] = {
@@ -73,22 +75,48 @@ LINES: dict[str, str] = {
 
 # name -> substring of the reason in `errors` (stage read); the other inputs must be articles.
 ERRORS = {
-    "empty": "empty", "whitespace": "empty", "undecodable": "not UTF-8", "binary": "not UTF-8",
-    "control_chars": "binary", "huge": f"more than the {MAX_ARTICLE_CHARS:,}",
-    "bad_sidecar_date": "sidecar dated.json: publication date '2025-13-45' could not be read", "sidecar_not_json": "not valid JSON",
-    "sidecar_array": "not an object", "vanishes": "disappeared", "unreadable": "permission denied",
-    "duplicate_id": "duplicate article id", "jsonl_not_json": "invalid JSON", "jsonl_array": "JSON list",
-    "jsonl_number": "JSON int", "jsonl_no_text": "text is missing", "jsonl_no_id": "no id",
-    "jsonl_bool_id": "no id", "jsonl_deep": "nested too deeply", "jsonl_bad_date": "'yesterday' could not be read",
-    "jsonl_duplicate": "duplicate article id", "directory": "is a directory", "fifo": "not a regular file",
+    "empty": "empty",
+    "whitespace": "empty",
+    "undecodable": "not UTF-8",
+    "binary": "not UTF-8",
+    "control_chars": "binary",
+    "huge": f"more than the {MAX_ARTICLE_CHARS:,}",
+    "bad_sidecar_date": "sidecar dated.json: publication date '2025-13-45' could not be read",
+    "sidecar_not_json": "not valid JSON",
+    "sidecar_array": "not an object",
+    "vanishes": "disappeared",
+    "unreadable": "permission denied",
+    "duplicate_id": "duplicate article id",
+    "jsonl_not_json": "invalid JSON",
+    "jsonl_array": "JSON list",
+    "jsonl_number": "JSON int",
+    "jsonl_no_text": "text is missing",
+    "jsonl_no_id": "no id",
+    "jsonl_bool_id": "no id",
+    "jsonl_deep": "nested too deeply",
+    "jsonl_bad_date": "'yesterday' could not be read",
+    "jsonl_duplicate": "duplicate article id",
+    "directory": "is a directory",
+    "fifo": "not a regular file",
     "broken_link": "broken symbolic link",
 }
 ARTICLES = {  # name -> article_id; an unreadable date is an errors row beside its article
-    "bad_sidecar_date": "dated", "jsonl_bad_date": "bad-date",
-    "utf8_bom": "bom", "utf16_bom": "utf16", "utf16_no_bom": "utf16le", "crlf": "crlf", "lone_cr": "cr",
-    "zero_width": "zw", "bidi": "bidi", "nul_bytes": "nul", "code_as_text": "code",
-    "undecodable_name": "name\ufffd", "jsonl_id_parent_path": "../../x", "jsonl_id_slash": "a/b\\c",
-    "jsonl_lone_surrogate": "surrogate", "jsonl_pickle_like": "pickle",
+    "bad_sidecar_date": "dated",
+    "jsonl_bad_date": "bad-date",
+    "utf8_bom": "bom",
+    "utf16_bom": "utf16",
+    "utf16_no_bom": "utf16le",
+    "crlf": "crlf",
+    "lone_cr": "cr",
+    "zero_width": "zw",
+    "bidi": "bidi",
+    "nul_bytes": "nul",
+    "code_as_text": "code",
+    "undecodable_name": "name\ufffd",
+    "jsonl_id_parent_path": "../../x",
+    "jsonl_id_slash": "a/b\\c",
+    "jsonl_lone_surrogate": "surrogate",
+    "jsonl_pickle_like": "pickle",
 }
 
 
@@ -177,11 +205,19 @@ def test_bad_input_processed_with_offsets_into_its_text(bad_run, name, article_i
     assert all(text[s:e] == t for s, e, t in zip(tokens.start_char, tokens.end_char, tokens.text))
 
 
-@pytest.mark.parametrize("article_id, expected", [
-    ("bom", "Kirill Dmitriev"), ("utf16", "Kirill Dmitriev"), ("utf16le", "Kirill Dmitriev"),
-    ("crlf", "Steve Witkoff"), ("cr", "Steve Witkoff"), ("bidi", "Steve Witkoff"),
-    ("zw", "Steve Wit\u200bkoff"), ("nul", "Steve Witkoff"),
-])
+@pytest.mark.parametrize(
+    "article_id, expected",
+    [
+        ("bom", "Kirill Dmitriev"),
+        ("utf16", "Kirill Dmitriev"),
+        ("utf16le", "Kirill Dmitriev"),
+        ("crlf", "Steve Witkoff"),
+        ("cr", "Steve Witkoff"),
+        ("bidi", "Steve Witkoff"),
+        ("zw", "Steve Wit\u200bkoff"),
+        ("nul", "Steve Witkoff"),
+    ],
+)
 def test_bad_input_names_still_found(bad_run, article_id, expected):
     mentions = pd.read_parquet(bad_run[1] / "mentions")
     assert expected in set(mentions[mentions.article_id == article_id].text)
@@ -203,9 +239,21 @@ def test_bad_input_no_path_built_from_ids_and_nothing_executed(bad_run):
     root, out, _ = bad_run
     assert not list(root.parent.rglob("PWNED")) and not Path("PWNED").exists()
     assert not (out.parent / "x").exists() and not (out / "a").exists()
-    assert {p.name for p in out.iterdir()} <= {"README.md", "_manifest.parquet", "_summary.json", ".lock", "articles",
-                                             "sentences", "tokens", "mentions", "entities", "dates", "quotes", "errors",
-                                             "_parse"}
+    assert {p.name for p in out.iterdir()} <= {
+        "README.md",
+        "_manifest.parquet",
+        "_summary.json",
+        ".lock",
+        "articles",
+        "sentences",
+        "tokens",
+        "mentions",
+        "entities",
+        "dates",
+        "quotes",
+        "errors",
+        "_parse",
+    }
 
 
 def test_bad_input_table_folders_hold_only_parquet(bad_run):
@@ -220,12 +268,15 @@ def one_line_error(capsys) -> str:
     return err
 
 
-@pytest.mark.parametrize("argv, hint", [
-    (["--n-process", "two"], "--help"),
-    (["--n-process", "-1"], "--help"),
-    (["--batch-size", "0"], "--help"),
-    (["--no-such-option"], "--help"),
-])
+@pytest.mark.parametrize(
+    "argv, hint",
+    [
+        (["--n-process", "two"], "--help"),
+        (["--n-process", "-1"], "--help"),
+        (["--batch-size", "0"], "--help"),
+        (["--no-such-option"], "--help"),
+    ],
+)
 def test_bad_input_bad_argument_exits_nonzero_with_one_line(tmp_path, capsys, argv, hint):
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--input", str(SEEDS), "--output", str(tmp_path / "out"), *argv])

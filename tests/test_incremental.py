@@ -2,70 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from pipeline import runner
 from pipeline.manifest import read_manifest
 from pipeline.runner import run
-from pipeline.schemas import TABLES
 from pipeline.store import open_output
 
-NEWS = {
-    "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported by the talks.",
-    "a2": "On Monday, Ukraine's defence minister Rustem Umerov met Steve Witkoff in Miami.",
-    "a3": '"We will keep working," Kirill Dmitriev told reporters in Moscow on Tuesday.',
-    "a4": "NASA launched the Artemis I rocket from Florida on November 16, 2022.",
-    "a5": "The European Space Agency said the probe would reach Jupiter in 2031.",
-    "a6": "Prime Minister Jacinda Ardern announced the new policy in Wellington last week.",
-}
+from conftest import NEWS, assert_same_tables, full_run, write_input
+
 EDITED_A2 = "On Tuesday, Rustem Umerov met Steve Witkoff and Dan Driscoll in Geneva."
-PROVENANCE = ["run_id", "pipeline_version", "model"]
-
-
-def write_input(folder: Path, lines: list[str], txt: dict[str, str] | None = None) -> Path:
-    """FOLDER holding news.jsonl (LINES: article ids, `BAD` for invalid JSON, `id=text` for an edit) and .txt files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():
-        old.unlink()
-    records = []
-    for line in lines:
-        if line == "BAD":
-            records.append('{"id": "broken", "text": ')
-        else:
-            aid, _, text = line.partition("=")
-            records.append(json.dumps({"id": aid, "text": text or NEWS[aid], "published": "2025-11-20"}))
-    (folder / "news.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
-    for name, text in (txt or {}).items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    return folder
-
-
-def table_frame(output: Path | str, name: str) -> pd.DataFrame:
-    """Table NAME of a folder or URL without provenance, rows in a canonical order, list cells as tuples."""
-    df = pd.read_parquet(f"{output}/{name}").drop(columns=PROVENANCE, errors="ignore")
-    df = df.map(lambda v: tuple(v) if not isinstance(v, str) and hasattr(v, "__len__") else v)
-    return df.sort_values(list(df.columns)).reset_index(drop=True)
-
-
-def assert_same_tables(output: Path | str, expected: Path | str) -> None:
-    for name in TABLES:
-        pd.testing.assert_frame_equal(table_frame(output, name), table_frame(expected, name), obj=name)
-
-
-@pytest.fixture
-def small_cfg(cfg):
-    return replace(cfg, articles_per_task=2, articles_per_part=2)
-
-
-def full_run(folder: Path, tmp_path: Path, cfg) -> Path:
-    out = tmp_path / "full"
-    run(folder, out, cfg, full_refresh=True, progress=False)
-    return out
 
 
 @pytest.mark.parametrize("states", [

@@ -6,19 +6,16 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from pipeline.cli import main
-
-from conftest import ROOT, SEEDS
+from conftest import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    """The notebook executed on a fresh seeds run: (notebook, figure path)."""
-    out = tmp_path_factory.mktemp("notebook") / "tables"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1"]) == 0
-    figure = out.parent / "mentions.png"
+def executed(seeds_out, tmp_path_factory):
+    """The notebook executed on the seeds' tables: (notebook, figure path)."""
+    out = seeds_out
+    figure = tmp_path_factory.mktemp("notebook") / "mentions.png"
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PIPELINE_OUTPUT", str(out))

@@ -15,8 +15,7 @@ from pipeline.runner import run
 from pipeline.schemas import TABLES
 from pipeline.store import FsspecOutput
 
-from conftest import SEEDS
-from test_incremental import assert_same_tables, full_run, table_frame, write_input
+from conftest import SEEDS, assert_same_tables, full_run, table_frame, write_input
 
 MEMORY = fsspec.filesystem("memory")
 
@@ -38,10 +37,8 @@ def memory_url():
 
 
 @pytest.fixture(scope="module")
-def local_seeds(tmp_path_factory, cfg):
-    out = tmp_path_factory.mktemp("local")
-    run(SEEDS, out, cfg, progress=False)
-    return out
+def local_seeds(seeds_out):
+    return seeds_out
 
 
 @pytest.fixture(scope="module")

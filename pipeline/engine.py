@@ -285,7 +285,7 @@ def outcome(future: Any, death_reason: Callable[[], str], count: int = 1, killed
     except killed:
         return Died(death_reason(), count)
     except MemoryError as err:
-        return Died(f"MemoryError: more than memory_limit_mb {err}".rstrip(), DEATHS_BEFORE_SPLIT)
+        return Died(f"MemoryError: needed more than memory_limit_mb ({err})", DEATHS_BEFORE_SPLIT)
 
 
 def run_local(batches: Iterable[Batch], cfg: Config, work: Work = process_batch) -> Results:

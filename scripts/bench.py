@@ -32,11 +32,17 @@ from pipeline.config import load_config  # noqa: E402
 WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews" / "news.jsonl"
 MEANTIME = ROOT.parent / "shared" / "dev" / "meantime" / "txt"
 TARGETS = {"e2e_1": 0.85, "scaling": 1.8, "unchanged": 0.03, "rss": 1.2}
+HOSTILE_GOAL = 1.5  # a hostile shape's time per character, as a multiple of ordinary news's
+ONE_LINER_CHARS = 876_000
+EXTRACTORS = ("token_table", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes")
 
 
 def main() -> None:
     args = parse_args()
     cfg = load_config()
+    if args.hostile_only:
+        hostile_shapes(corpus_records(args.corpus), cfg, args.hostile_chars, args.timeout)
+        return
     cores = args.processes or os.cpu_count() or 1
     records = corpus_records(args.corpus)
     sample = spread(records, args.articles)
@@ -123,6 +129,7 @@ def main() -> None:
               TARGETS["scaling"] / cores, higher=True)
     check("unchanged re-run <= 3% of a full run", unchanged / full, TARGETS["unchanged"], higher=False)
     check("10x corpus peak RSS <= 1.2x the 1x run", rss_10[0] / rss_1[0], TARGETS["rss"], higher=False)
+    hostile_shapes(records, cfg, args.hostile_chars, args.timeout)
 
 
 def parse_args() -> argparse.Namespace:
@@ -135,6 +142,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="passes of each speed measurement (best reported)")
     parser.add_argument("--skip-dask", action="store_true", help="leave out the Dask run")
     parser.add_argument("--workdir", help="where inputs and outputs go (default: a new temporary folder)")
+    parser.add_argument("--hostile-chars", type=int, default=100_000, help="length of each hostile article")
+    parser.add_argument("--hostile-only", action="store_true", help="time the hostile article shapes only")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds before a hostile article is given up")
     return parser.parse_args()
 
 
@@ -241,7 +251,7 @@ def parse_vs_extract(records: list[dict], cfg) -> tuple[float, float, dict[str, 
     from pipeline import batch
 
     timings: dict[str, float] = {}
-    for name in ("token_table", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes"):
+    for name in EXTRACTORS:
         if hasattr(batch, name):
             setattr(batch, name, timed(getattr(batch, name), name, timings))
     nlp = batch.model_for(cfg)
@@ -258,13 +268,13 @@ def parse_vs_extract(records: list[dict], cfg) -> tuple[float, float, dict[str, 
     return time.perf_counter() - start - extract_s, extract_s, timings, failed
 
 
-def timed(function, name: str, timings: dict[str, float]):
+def timed(function, name: str, timings: dict[str, float], clock=time.perf_counter):
     def wrapper(*args, **kwargs):
-        t0 = time.perf_counter()
+        t0 = clock()
         try:
             return function(*args, **kwargs)
         finally:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
+            timings[name] = timings.get(name, 0.0) + clock() - t0
 
     return wrapper
 
@@ -307,6 +317,65 @@ def peak_rss(input_dir: Path, output_dir: Path, options: list[str]) -> tuple[int
     if process.returncode:
         sys.exit(f"pipeline run failed ({process.returncode}): {process.stderr.read().decode()[-500:]}")
     return peak[0], peak[1]
+
+
+def hostile_shapes(records: list[dict], cfg, chars: int, timeout: int) -> None:
+    """Seconds per 100k characters of each hostile article shape (scripts/hostile.py, built from the corpus)
+    against ordinary news of the same length, one process, with the slowest stage; then the 876k one-liner."""
+    from hostile import SHAPES, ordinary, one_line
+
+    text = "\n".join(r["text"] for r in records)
+    print(f"\nhostile article shapes, {chars:,} characters each, one process (goal: <= {HOSTILE_GOAL}x ordinary news):")
+    base, stages = article_seconds(ordinary(text, chars), cfg, timeout)
+    per_100k = 100_000 / chars
+    report("ordinary news", base * per_100k, "CPU-s per 100k chars", slowest(stages))
+    for name, build in SHAPES.items():
+        seconds, stages = article_seconds(build(text, chars), cfg, timeout)
+        note = f"{seconds / base:.2f}x ordinary [{'met' if seconds / base <= HOSTILE_GOAL else 'MISSED'}]"
+        report(f"  {name}", seconds * per_100k, "CPU-s per 100k chars", f"{note}; {slowest(stages)}")
+    seconds, stages = article_seconds(one_line(text, ONE_LINER_CHARS), cfg, timeout)
+    report(f"one-line article of {ONE_LINER_CHARS:,} characters", seconds, "CPU-s",
+           f"{seconds * 100_000 / ONE_LINER_CHARS / (base * per_100k):.2f}x ordinary news per character; "
+           f"{slowest(stages)}")
+
+
+def article_seconds(text: str, cfg, timeout: int) -> tuple[float, dict[str, float]]:
+    """CPU seconds (steadier than wall-clock on a busy machine) to parse and extract one article of TEXT, model
+    loaded, and each stage's; a stage still running after TIMEOUT wall-clock seconds is stopped."""
+    import signal
+
+    from pipeline import batch
+
+    def give_up(*_):
+        raise TimeoutError
+
+    nlp = batch.model_for(cfg)
+    article = make_article("hostile", "bench", text, {})
+    stages: dict[str, float] = {}
+    originals = {name: getattr(batch, name) for name in EXTRACTORS if hasattr(batch, name)}
+    for name, function in originals.items():
+        setattr(batch, name, timed(function, name, stages, time.process_time))
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(timeout)
+    start = time.process_time()
+    try:
+        with nlp.memory_zone():
+            for doc, parsed in batch.parse([article], nlp, cfg):
+                stages["parse"] = time.process_time() - start
+                batch.extract(doc, parsed)
+    except TimeoutError:
+        stages["STOPPED"] = 0.0
+    finally:
+        signal.alarm(0)
+        for name, function in originals.items():
+            setattr(batch, name, function)
+    return time.process_time() - start, stages
+
+
+def slowest(stages: dict[str, float]) -> str:
+    name, seconds = max(stages.items(), key=lambda kv: kv[1])
+    stopped = " - STOPPED at the timeout" if "STOPPED" in stages else ""
+    return f"slowest stage {name} {seconds:.1f} s{stopped}"
 
 
 def machine(cores: int, cfg) -> str:

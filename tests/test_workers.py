@@ -173,3 +173,24 @@ def test_workers_real_pool_without_deaths_logs_nothing(two_workers, caplog):
         results = list(run_local(iter(batches), two_workers, work=echo_or_die))
     assert done_ids(results) == [i.article_id for b in batches for i in b]
     assert caplog.text == ""
+
+
+SENTENCE = "Hu Jintao, the President of the People's Republic of China, had lunch today with the President of Brazil. "
+
+
+@pytest.mark.parametrize("limit_mb", [100])
+def test_workers_memory_limit_turns_a_runaway_article_into_an_errors_row(two_workers, limit_mb):
+    article = lambda aid, text: make_article(aid, f"news.jsonl:{aid}", text, {})  # noqa: E731
+    batches = [[article("s1", SENTENCE), article("huge", SENTENCE * 2500), article("s2", SENTENCE)],
+               [article("s3", SENTENCE)]]
+    results = list(run_local(iter(batches), replace(two_workers, memory_limit_mb=limit_mb)))
+    assert [b for b, _ in results] == batches
+    assert [a for _, t in results for a in t["articles"]["article_id"].to_pylist()] == ["s1", "s2", "s3"]
+    (error,) = errors_of(results)
+    assert error[:2] == ("huge", "parse") and error[2].startswith("MemoryError: needed more than memory_limit_mb")
+
+
+def test_workers_memory_limit_is_lifted_after_the_block():
+    with engine.memory_limit(50), pytest.raises(MemoryError):
+        bytearray(300 * 2**20)
+    assert len(bytearray(300 * 2**20)) == 300 * 2**20

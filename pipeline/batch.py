@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -21,7 +23,8 @@ from pipeline.schemas import ARTICLE_TABLES
 from pipeline.write import to_arrow
 
 _MODELS: dict[tuple, Language] = {}
-VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
+VOCAB_STRINGS_BOUND = 400_000
+SENTENCE_LINKED = ("mentions", "dates", "quotes")  # tables whose rows get the sentence_index of their start  # the small English model starts with about 85,000
 
 
 def model_for(cfg: Config) -> Language:
@@ -42,11 +45,33 @@ def extract(doc: Doc, article: Article) -> Tables:
                                 article.content_sha256, tokens.num_rows)],
         "sentences": sentence_rows(doc, article),
         "mentions": mentions,
-        "dates": [d for d in extract_dates(doc, article_id=aid, text=text, published=article.published)
-                  if d.start_char >= article.header_end],
+        "dates": extract_dates(doc, article_id=aid, text=text, published=article.published),
         "quotes": extract_quotes(doc, article_id=aid, text=text, mentions=mentions),
     }
-    return {"tokens": tokens, **{name: to_arrow(name, table_rows) for name, table_rows in rows.items()}}
+    tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
+    sentence_starts = np.fromiter((s.start_char for s in rows["sentences"]), np.int64, len(rows["sentences"]))
+    for name in SENTENCE_LINKED:
+        tables[name] = with_sentence_index(tables[name], sentence_starts)
+    tables["quotes"] = with_quote_ids(tables["quotes"])
+    return {"tokens": tokens, **tables}
+
+
+def with_sentence_index(table: pa.Table, sentence_starts: np.ndarray) -> pa.Table:
+    """TABLE with `sentence_index` set to the sentence holding each row's start_char (starts sorted)."""
+    index = np.searchsorted(sentence_starts, table["start_char"].to_numpy(), side="right") - 1
+    return set_column(table, "sentence_index", pa.array(np.maximum(index, 0), pa.int32()))
+
+
+def with_quote_ids(quotes: pa.Table) -> pa.Table:
+    """QUOTES with `quote_id`: a hash of the article id and the quote's offsets."""
+    spans = zip(quotes["article_id"].to_pylist(), quotes["start_char"].to_pylist(), quotes["end_char"].to_pylist())
+    ids = [hashlib.sha1(f"{a}|{start}|{end}".encode()).hexdigest()[:16] for a, start, end in spans]
+    return set_column(quotes, "quote_id", pa.array(ids, pa.string()))
+
+
+def set_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    position = table.schema.get_field_index(name)
+    return table.set_column(position, table.schema.field(position), values)
 
 
 def process_batch(items: Sequence[Article | ErrorRow], cfg: Config) -> Tables:

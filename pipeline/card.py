@@ -6,16 +6,62 @@ non-Parquet file inside a table folder breaks `pandas.read_parquet(OUTPUT / NAME
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.config import PACKAGE_DIR, Config
+from pipeline.manifest import MANIFEST_NAME
+from pipeline.manifest import SCHEMA as MANIFEST_SCHEMA
 from pipeline.schemas import TABLES, Table
 from pipeline.store import Output
 
 CARD_NAME = "README.md"
+# Measured quality figures, with the commands that produced them; shipped with the package, filled per release.
+QUALITY_FILE = PACKAGE_DIR / "quality.md"
+MANIFEST_COLUMNS = {
+    "key": "`a:` + article_id for an article; `e:` + source for an input that could not be read.",
+    "kind": "`article` or `error`.",
+    "source": "Input file (JSONL: file and line number) the item came from.",
+    "article_id": "The article's id; null for an input that could not be read.",
+    "content_sha256": "Hash of the article's text and metadata (for an unreadable input, of its error): "
+                      "a re-run re-processes the item only when this changes.",
+    "pipeline_version": "Pipeline release and code/models fingerprint that processed the item.",
+    "model": "spaCy model name and version that processed the item.",
+    "settings": "JSON of the settings that change output (model, components, max_chars).",
+    "run_id": "Run that processed the item.",
+    "part": "Stem of the part files (one per table folder) holding the item's rows.",
+}
+TIMEX3_VALUES = [
+    ("`2025-11-19`, `2025-11`, `2025`, `199X`, `19XX`", "a day, month, year, decade, century"),
+    ("`2025-W47`, `2025-W47-WE`", "an ISO week; its weekend"),
+    ("`2025-Q4`, `2025-H2`", "a quarter, a half year"),
+    ("`2025-SP`, `-SU`, `-FA`, `-WI`", "spring, summer, autumn (fall), winter"),
+    ("`2025-11-19T14:30`, `2025-11-19TMO`, `TAF`, `TEV`, `TNI`", "a time; morning, afternoon, evening, night"),
+    ("`P2Y`, `P3M`, `P1W`, `P5D`, `PT4H`, `PXY`", "durations (type DURATION; `X` for an unspecified number)"),
+    ("`PRESENT_REF`, `PAST_REF`, `FUTURE_REF`", "now, the past, the future (\"now\", \"recently\", \"in the future\")"),
+    ("`XXXX-10`, `XXXX-11-19`, `XXXX-WXX-1`", "a year (or week) not known: relative expressions of an article "
+     "without a publication date, a bare weekday"),
+    ("null", "an expression that could not be resolved"),
+]
+TIMEX3_MODS = {
+    "START": "early, beginning of", "MID": "middle of", "END": "late, end of", "APPROX": "about, around",
+    "LESS_THAN": "less than, nearly", "MORE_THAN": "more than, over", "EQUAL_OR_LESS": "up to, at most",
+    "EQUAL_OR_MORE": "at least", "BEFORE": "before", "AFTER": "after", "ON_OR_BEFORE": "on or before",
+    "ON_OR_AFTER": "on or after",
+}
+ENTITY_ID_TEXT = """\
+`entity_id` is the first 16 hex digits of SHA-1 over the label and the folded canonical name (case, accents,
+apostrophes and common transliterations ignored): the same name with the same label gets the same id in every
+article, run and machine, with no registry to keep. Within an article the mentions of one entity (a full name
+and its later surname, an alias from `models/entities/aliases.tsv`) share the article's canonical name,
+`mentions.entity_name`, and so one id. Across articles only the name links them: an article that says only
+"Obama" gives another id than one that says "Barack Obama", and a different label vote (PERSON or ORG) gives a
+different id. `entities` is rebuilt from all of `mentions` each run: `name` is the most frequent canonical
+name of the id, `aliases` every surface form. A new pipeline version may change ids where its rules changed."""
 # Columns that join tables, and the column each one points to.
 JOINS = {
     "article_id": "articles.article_id",
@@ -79,11 +125,49 @@ def column_lines(table: Table) -> list[str]:
     return lines
 
 
+def input_location(input_dir: Path | str) -> str:
+    """An input as an absolute path, or as given when it is a URL."""
+    text = str(input_dir)
+    return text if "://" in text else str(Path(text).resolve())
+
+
+def settings_lines(cfg: Config) -> list[str]:
+    lines = ["| setting | value |", "|---|---|"]
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        shown = ", ".join(value) if isinstance(value, tuple) else "-" if value is None else value
+        lines.append(f"| `{f.name}` | {escape(str(shown))} |")
+    return lines
+
+
+def quality_lines() -> list[str]:
+    try:
+        return QUALITY_FILE.read_text(encoding="utf-8").strip().splitlines()
+    except OSError:
+        return ["No quality figures ship with this version of the pipeline."]
+
+
+def timex3_lines() -> list[str]:
+    lines = ["`dates.value` follows TIMEX3 (TimeML). Besides calendar values it uses:", "",
+             "| value | meaning |", "|---|---|"]
+    lines += [f"| {value} | {meaning} |" for value, meaning in TIMEX3_VALUES]
+    lines += ["", "`dates.mod` is null or one of:", "", "| mod | written as |", "|---|---|"]
+    lines += [f"| `{mod}` | {words} |" for mod, words in TIMEX3_MODS.items()]
+    return lines
+
+
+def manifest_lines() -> list[str]:
+    lines = [f"`{MANIFEST_NAME}` at the output root records what each input item's rows came from; a run commits",
+             "by replacing it. One row per input item:", "", "| column | meaning |", "|---|---|"]
+    return lines + [f"| `{name}` | {escape(MANIFEST_COLUMNS[name])} |" for name in MANIFEST_SCHEMA.names]
+
+
 def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
-              input_dir: Path | None = None, written_at: datetime | None = None) -> str:
+              input_dir: Path | str | None = None, cfg: Config | None = None,
+              written_at: datetime | None = None) -> str:
     """The dataset card of the tables in OUTPUT_DIR as Markdown."""
     when = (written_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    source = f" from `{input_dir}`" if input_dir else ""
+    source = f" from `{input_location(input_dir)}`" if input_dir else ""
     lines = [
         "# Dataset card: news extraction tables",
         "",
@@ -104,6 +188,8 @@ def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: 
         "",
         "Character offsets (`start_char`, `end_char`, `speaker_start_char`, `speaker_end_char`) index",
         "`articles.text` as a Python string, end exclusive: `text[start_char:end_char]` is the span's text.",
+        "`mentions`, `dates` and `quotes` join `sentences` on `(article_id, sentence_index)`.",
+        "`_summary.json` beside this card is the last run's summary (rows, errors by stage and reason, timing).",
         "",
         "## Tables",
         "",
@@ -117,11 +203,19 @@ def card_text(output_dir: Output, *, run_id: str, pipeline_version: str, model: 
     lines += [f"| {name} | {', '.join(joins_of(t))} |" for name, t in TABLES.items() if joins_of(t)]
     for name, table in TABLES.items():
         lines += ["", f"## {name}", "", f"One row per {table.one_row_per}.", ""] + column_lines(table)
+    if cfg is not None:
+        lines += ["", "## Settings of the run", "", f"spaCy components run: {', '.join(cfg.components)}.", ""]
+        lines += settings_lines(cfg)
+    lines += ["", "## Quality", "", *quality_lines()]
+    lines += ["", "## Dates: TIMEX3 values", "", *timex3_lines()]
+    lines += ["", "## Entity ids", "", *ENTITY_ID_TEXT.splitlines()]
+    lines += ["", "## The manifest", "", *manifest_lines()]
     return "\n".join(lines) + "\n"
 
 
 def write_card(output_dir: Output, *, run_id: str, pipeline_version: str, model: str,
-               input_dir: Path | None = None) -> None:
+               input_dir: Path | str | None = None, cfg: Config | None = None) -> None:
     """Write the dataset card to OUTPUT_DIR/README.md, never half written."""
-    text = card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model, input_dir=input_dir)
+    text = card_text(output_dir, run_id=run_id, pipeline_version=pipeline_version, model=model,
+                     input_dir=input_dir, cfg=cfg)
     output_dir.write_bytes(CARD_NAME, text.encode("utf-8"))

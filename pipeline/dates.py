@@ -19,10 +19,11 @@ from pathlib import Path
 import dateparser.date
 from spacy.tokens import Doc
 
-from pipeline.articles import DATE_HEADER
+from pipeline.articles import without_header
+from pipeline.config import MODELS_DIR
 from pipeline.rows import DateRow
 
-MODELS = Path(__file__).resolve().parent.parent / "models" / "dates"
+MODELS = MODELS_DIR / "dates"
 LEX = json.loads((MODELS / "lexicon.json").read_text(encoding="utf-8"))
 
 MONTHS: dict[str, int] = LEX["month"]
@@ -851,11 +852,6 @@ def day_in_sentence(chosen: list[Candidate], i: int, text: str) -> Timex | None:
         if not SENTENCE_BREAK.search(gap) and (best is None or len(gap) < best[0]):
             best = (len(gap), t)
     return best[1] if best else None
-
-
-def without_header(text: str) -> str:
-    header = DATE_HEADER.match(text)
-    return " " * header.end() + text[header.end():] if header else text
 
 
 def date_row(article_id: str, text: str, c: Candidate) -> DateRow:

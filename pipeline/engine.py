@@ -54,6 +54,11 @@ def process_batch(batch: Batch, cfg: Config) -> Tables:
         return process(batch, cfg)
 
 
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C reaches the whole process group; only the main process handles it (one message)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def parse_only(batch: Batch, cfg: Config) -> Tables:
     """Parse BATCH and throw the Docs away: tells whether an article that kills workers does so in parsing."""
     from pipeline.batch import model_for  # noqa: PLC0415
@@ -231,7 +236,7 @@ class LocalWorker:
     @staticmethod
     def start() -> ProcessPoolExecutor:
         # spawn, never fork: forking after spaCy and numpy are loaded can deadlock.
-        return ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        return ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=ignore_interrupts)
 
     def submit(self, task: Task, work: Work, cfg: Config) -> None:
         executor = self.executor

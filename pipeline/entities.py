@@ -11,18 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from rapidfuzz import fuzz
 
+from pipeline.config import MODELS_DIR
 from pipeline.rows import EntityRow, MentionRow
 
 if TYPE_CHECKING:  # the writing process rebuilds the entities table without importing spaCy
     from spacy.tokens import Doc, Token
 
-DATA = Path(__file__).resolve().parent.parent / "models" / "entities"
+DATA = MODELS_DIR / "entities"
 LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 # Ties between labels go to the first one here.
 LABEL_ORDER = ["GPE", "ORG", "PERSON", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]

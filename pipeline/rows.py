@@ -52,6 +52,7 @@ class MentionRow:
     label: str
     entity_id: str
     entity_name: str
+    sentence_index: int | None = None  # filled by batch.extract from the sentence rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class DateRow:
     start_date: date | None
     end_date: date | None
     anchored: bool
+    sentence_index: int | None = None  # filled by batch.extract from the sentence rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ class QuoteRow:
     cue: str | None
     cue_start_char: int | None = None
     cue_end_char: int | None = None
+    sentence_index: int | None = None  # this and quote_id are filled by batch.extract
+    quote_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

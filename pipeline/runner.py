@@ -8,15 +8,19 @@ the manifest; only then are pending parts renamed in and obsolete ones deleted (
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
+import re
+import signal
 import sys
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,17 +29,19 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from pipeline import __version__
-from pipeline.articles import Article, read_articles
+from pipeline.articles import Article
 from pipeline.card import write_card
-from pipeline.config import MODELS_DIR, Config
+from pipeline.config import MODELS_DIR, Config, model_meta
 from pipeline.engine import Tables, run_engine
+from pipeline.inputs import InputStats, read_articles
 from pipeline.manifest import (MANIFEST_NAME, Entry, Manifest, Versions, entry_for, item_key, read_manifest,
                                row_keys, unchanged, write_manifest)
 from pipeline.rows import ErrorRow
-from pipeline.schemas import ARTICLE_TABLES
+from pipeline.schemas import ARTICLE_TABLES, TABLES
 from pipeline.store import Output, open_output
 from pipeline.write import Provenance, part_key, read_part, sync_parts, to_arrow, with_provenance, write_pending
 
+SUMMARY_NAME = "_summary.json"  # at the output root; `_` names are skipped by Parquet readers
 # Merge parts holding fewer than half a task's articles once this many of them pile up.
 COMPACT_AFTER = 8
 
@@ -48,24 +54,41 @@ class RunSummary:
     removed: int  # input items whose rows this run dropped (changed or gone)
     output: str  # the output folder or URL
     run_id: str
+    rows: dict[str, int] = field(default_factory=dict)  # rows per table after the run
+    errors_by_stage: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> reason -> rows
+    without_published: int = 0  # articles whose publication date is unknown
+    skipped_files: list[str] = field(default_factory=list)  # input files of unknown kinds, not read
+    skipped_records: dict[str, int] = field(default_factory=dict)  # records that are no article (WARC), by reason
+    words: int = 0  # words of the articles parsed by this run
+    elapsed_s: float = 0.0
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.elapsed_s if self.elapsed_s else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "words_per_s": round(self.words_per_s, 1)}, indent=2)
 
 
-def run(input_dir: Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
+def run(input_dir: str | Path, output: Output | str | os.PathLike, cfg: Config, *, full_refresh: bool = False,
         progress: bool | None = None) -> RunSummary:
     """Bring the tables at OUTPUT (a folder or an fsspec URL) up to date with INPUT_DIR, parsing only what changed."""
     output_dir = output if isinstance(output, Output) else open_output(output)
     output_dir.makedirs()
     run_id = new_run_id()
+    started = time.monotonic()
     with output_dir.locked(run_id):
         versions = current_versions(cfg)
         result = update(input_dir, output_dir, cfg, versions, run_id, full_refresh=full_refresh,
                         progress=sys.stderr.isatty() if progress is None else progress)
         write_card(output_dir, run_id=result.run_id, pipeline_version=versions.pipeline_version,
-                   model=versions.model, input_dir=input_dir)
+                   model=versions.model, input_dir=input_dir, cfg=cfg)
+        result = replace(result, elapsed_s=round(time.monotonic() - started, 3))
+        output_dir.write_bytes(SUMMARY_NAME, result.to_json().encode("utf-8"))
         return result
 
 
-def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
+def update(input_dir: str | Path, output_dir: Output, cfg: Config, versions: Versions, run_id: str, *,
            full_refresh: bool, progress: bool) -> RunSummary:
     committed = read_manifest(output_dir)
     sync_parts(output_dir, committed, prune=output_dir.exists(MANIFEST_NAME))  # finish a killed run
@@ -74,7 +97,8 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
 
     kept: dict[str, Entry] = {}
     moved: dict[str, str] = {}
-    todo = changed_items(read_articles(input_dir), previous, kept, moved)
+    inputs = InputStats()  # complete once the engine has taken every item
+    todo = changed_items(read_articles(input_dir, columns=cfg.columns, stats=inputs), previous, kept, moved)
     parts = PartWriter(output_dir, run_id, provenance, versions, cfg.articles_per_part)
     with progress_bar(progress) as bar:
         for batch, tables in run_engine(cfg.engine, batches(todo, cfg.articles_per_task), cfg, cfg.scheduler):
@@ -85,7 +109,7 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
 
     stale = set(previous.entries) - set(kept)
     if not new_entries and not stale and not moved and previous is committed and committed.entities_part:
-        return summary(output_dir, committed, 0, 0, run_id)  # nothing changed: nothing to write
+        return summary(output_dir, committed, 0, 0, run_id, 0, inputs)  # nothing changed: nothing to write
     manifest = Manifest({**kept, **new_entries}, [*previous.parts, *new_parts])
     holding = {previous.entries[key].part for key in [*stale, *moved]}
     rewrite_parts(output_dir, manifest, Edits(stale, moved), holding, run_id, cfg.articles_per_part)
@@ -94,9 +118,26 @@ def update(input_dir: Path, output_dir: Output, cfg: Config, versions: Versions,
         manifest.parts.append(f"part-{run_id}-empty")
     manifest.entities_part = f"part-{run_id}"
     write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
-    write_manifest(output_dir, manifest)  # the commit point
-    sync_parts(output_dir, manifest)
-    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id)
+    with interrupts_deferred():  # the commit and the renames it promises finish together
+        write_manifest(output_dir, manifest)  # the commit point
+        sync_parts(output_dir, manifest)
+    return summary(output_dir, manifest, len(new_entries), len(stale - set(new_entries)), run_id, bar.words, inputs)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) during the block takes effect when it ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (and receives SIGINT)
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def current_versions(cfg: Config) -> Versions:
@@ -117,11 +158,8 @@ def pipeline_version() -> str:
 
 def installed_model_label(cfg: Config) -> str:
     """lang_name-version of the model from its meta.json, without loading spaCy (an unchanged re-run needs neither)."""
-    spec = None if Path(cfg.model).is_dir() else importlib.util.find_spec(cfg.model)
-    path = Path(cfg.model) if spec is None else Path(spec.origin).parent
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    meta = model_meta(cfg)
+    if meta is None:
         from pipeline.batch import model_for  # noqa: PLC0415 - spaCy is slow to import
 
         meta = model_for(cfg).meta  # raises ModelError when the model is not installed
@@ -259,9 +297,32 @@ def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenanc
     return with_provenance("entities", to_arrow("entities", entity_rows(parts)), provenance)
 
 
-def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str) -> RunSummary:
-    return RunSummary(table_rows(output_dir, "articles", manifest), table_rows(output_dir, "errors", manifest),
-                      processed, removed, output_dir.url, run_id)
+def summary(output_dir: Output, manifest: Manifest, processed: int, removed: int, run_id: str,
+            words: int, inputs: InputStats) -> RunSummary:
+    rows = {name: table_rows(output_dir, name, manifest) for name in TABLES}
+    return RunSummary(rows["articles"], rows["errors"], processed, removed, output_dir.url, run_id, rows=rows,
+                      errors_by_stage=errors_by_stage(output_dir, manifest),
+                      without_published=null_count(output_dir, manifest, "articles", "published"), words=words,
+                      skipped_files=inputs.skipped_files, skipped_records=dict(inputs.skipped_records))
+
+
+def errors_by_stage(output_dir: Output, manifest: Manifest) -> dict[str, dict[str, int]]:
+    """Rows of the errors table by stage and reason (the message up to its first colon, numbers as N)."""
+    counts: dict[str, Counter] = {}
+    for part in sorted(manifest.stems("errors")):
+        table = output_dir.read_parquet(part_key("errors", part), ["stage", "error"])
+        for stage, error in zip(table["stage"].to_pylist(), table["error"].to_pylist()):
+            counts.setdefault(stage, Counter())[error_reason(error)] += 1
+    return {stage: dict(c.most_common()) for stage, c in sorted(counts.items())}
+
+
+def error_reason(error: str) -> str:
+    return re.sub(r"\d[\d,.]*", "N", error.split(": ", 1)[0])[:100]
+
+
+def null_count(output_dir: Output, manifest: Manifest, name: str, column: str) -> int:
+    return sum(output_dir.read_parquet(part_key(name, p), [column])[column].null_count
+               for p in manifest.stems(name))
 
 
 def table_rows(output_dir: Output, name: str, manifest: Manifest) -> int:
@@ -273,12 +334,11 @@ class _Progress(tqdm):
     words = 0
 
     def add(self, batch: list) -> None:
-        """Count BATCH's items, and its words on a terminal only (splitting every text is not free)."""
+        """Count BATCH's items and words (for the summary: the split costs about 1% of the parse)."""
         self.update(len(batch))
-        if self.disable:
-            return
         self.words += sum(len(i.text.split()) for i in batch if isinstance(i, Article))
-        self.set_postfix_str(f"{self.words / max(self.format_dict['elapsed'], 1e-9):,.0f} words/s")
+        if not self.disable:
+            self.set_postfix_str(f"{self.words / max(self.format_dict['elapsed'], 1e-9):,.0f} words/s")
 
 
 def progress_bar(enabled: bool) -> tqdm:

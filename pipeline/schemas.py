@@ -16,6 +16,8 @@ def col(name: str, type_: pa.DataType, doc: str, *, nullable: bool = True) -> pa
 ARTICLE_ID = col("article_id", pa.string(), "Article id: file name without .txt, or the JSONL `id`.", nullable=False)
 START = col("start_char", pa.int64(), "Start offset into articles.text (Python str index).", nullable=False)
 END = col("end_char", pa.int64(), "End offset into articles.text, exclusive.", nullable=False)
+SENTENCE = col("sentence_index", pa.int32(), "Sentence holding start_char: joins sentences on (article_id, "
+               "sentence_index).", nullable=False)
 
 PROVENANCE = [
     col("run_id", pa.string(), "Id of the run that wrote this row."),
@@ -80,6 +82,7 @@ TABLES: dict[str, Table] = {
             col("label", pa.string(), "OntoNotes label (PERSON, ORG, GPE, LOC, NORP, ...), voted over the entity's mentions.", nullable=False),
             col("entity_id", pa.string(), "Canonical entity id; joins entities.entity_id.", nullable=False),
             col("entity_name", pa.string(), "Canonical name of the entity within this article.", nullable=False),
+            SENTENCE,
         ]),
         Table("entities", rows.EntityRow, "canonical entity across all articles", [
             col("entity_id", pa.string(), "Stable id derived from the canonical name and label.", nullable=False),
@@ -99,6 +102,7 @@ TABLES: dict[str, Table] = {
             col("start_date", pa.date32(), "First day of the interval the expression denotes."),
             col("end_date", pa.date32(), "Last day of that interval (inclusive)."),
             col("anchored", pa.bool_(), "True when the value needed the publication date.", nullable=False),
+            SENTENCE,
         ]),
         Table("quotes", rows.QuoteRow, "quotation or reported statement", [
             ARTICLE_ID, START, END,
@@ -111,6 +115,9 @@ TABLES: dict[str, Table] = {
             col("cue", pa.string(), "Reporting verb (or 'according to')."),
             col("cue_start_char", pa.int64(), "Start offset of the cue in articles.text."),
             col("cue_end_char", pa.int64(), "End offset of the cue, exclusive."),
+            SENTENCE,
+            col("quote_id", pa.string(), "Id of the quote, unique over the table: a hash of article_id and the "
+                "quote's offsets, so the same across runs while the article's text is.", nullable=False),
         ]),
         Table("errors", rows.ErrorRow, "input that could not be processed", [
             col("source", pa.string(), "Input file (and line) that failed.", nullable=False),

@@ -31,7 +31,7 @@ from pipeline.config import load_config  # noqa: E402
 
 WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews" / "news.jsonl"
 MEANTIME = ROOT.parent / "shared" / "dev" / "meantime" / "txt"
-TARGETS = {"e2e_1": 0.85, "scaling": 1.8, "unchanged": 0.03, "rss": 1.2}
+TARGETS = {"e2e_1": 0.85, "scaling": 1.8, "unchanged": 0.03, "rss": 1.2, "web_f1": 0.95}
 HOSTILE_GOAL = 1.5  # a hostile shape's time per character, as a multiple of ordinary news's
 ONE_LINER_CHARS = 876_000
 EXTRACTORS = ("token_table", "sentence_rows", "extract_mentions", "extract_dates", "extract_quotes")
@@ -119,6 +119,8 @@ def main() -> None:
     report(f"peak RSS, 1 process, {len(ten)} articles (10x)", rss_10[0] / 2**20, "MB",
            f"{rss_10[0] / rss_1[0]:.2f}x the 1x run")
 
+    fidelity = web_fidelity(records)
+
     print("\nmust-show targets:")
     check("end to end >= 0.85x bare nlp.pipe on 1 process", rate_1 / limit, TARGETS["e2e_1"], higher=True)
     check("  the same per CPU-second (less sensitive to other load)", words / one_cpu / limit_cpu,
@@ -129,7 +131,18 @@ def main() -> None:
               TARGETS["scaling"] / cores, higher=True)
     check("unchanged re-run <= 3% of a full run", unchanged / full, TARGETS["unchanged"], higher=False)
     check("10x corpus peak RSS <= 1.2x the 1x run", rss_10[0] / rss_1[0], TARGETS["rss"], higher=False)
+    check("web pages: extracted text's token F1 >= 0.95", fidelity, TARGETS["web_f1"], higher=True)
     hostile_shapes(records, cfg, args.hostile_chars, args.timeout)
+
+
+def web_fidelity(records: list[dict]) -> float:
+    """Token F1 of the text read back from a WARC of RECORDS wrapped in news pages, against the original."""
+    from webpages import extraction_fidelity  # noqa: PLC0415 - scripts/webpages.py, the web extra
+
+    f1, exact, total = extraction_fidelity(records)
+    report(f"web pages -> WARC -> text, {total} articles", f1, "token F1",
+           f"{f1:.4f}; {exact} of {total} extracted exactly (scripts/webpages.py builds the pages)")
+    return f1
 
 
 def parse_args() -> argparse.Namespace:

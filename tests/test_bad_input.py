@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import articles as articles_module
+from pipeline import inputs as inputs_module
 from pipeline.articles import MAX_ARTICLE_CHARS
 from pipeline.cli import main
 
@@ -75,15 +75,16 @@ LINES: dict[str, str] = {
 ERRORS = {
     "empty": "empty", "whitespace": "empty", "undecodable": "not UTF-8", "binary": "not UTF-8",
     "control_chars": "binary", "huge": f"more than the {MAX_ARTICLE_CHARS:,}",
-    "bad_sidecar_date": "sidecar dated.json: published", "sidecar_not_json": "not valid JSON",
+    "bad_sidecar_date": "sidecar dated.json: publication date '2025-13-45' could not be read", "sidecar_not_json": "not valid JSON",
     "sidecar_array": "not an object", "vanishes": "disappeared", "unreadable": "permission denied",
     "duplicate_id": "duplicate article id", "jsonl_not_json": "invalid JSON", "jsonl_array": "JSON list",
     "jsonl_number": "JSON int", "jsonl_no_text": "text is missing", "jsonl_no_id": "no id",
-    "jsonl_bool_id": "no id", "jsonl_deep": "nested too deeply", "jsonl_bad_date": "published is not",
+    "jsonl_bool_id": "no id", "jsonl_deep": "nested too deeply", "jsonl_bad_date": "'yesterday' could not be read",
     "jsonl_duplicate": "duplicate article id", "directory": "is a directory", "fifo": "not a regular file",
     "broken_link": "broken symbolic link",
 }
-ARTICLES = {  # name -> article_id
+ARTICLES = {  # name -> article_id; an unreadable date is an errors row beside its article
+    "bad_sidecar_date": "dated", "jsonl_bad_date": "bad-date",
     "utf8_bom": "bom", "utf16_bom": "utf16", "utf16_no_bom": "utf16le", "crlf": "crlf", "lone_cr": "cr",
     "zero_width": "zw", "bidi": "bidi", "nul_bytes": "nul", "code_as_text": "code",
     "undecodable_name": "name\ufffd", "jsonl_id_parent_path": "../../x", "jsonl_id_slash": "a/b\\c",
@@ -120,7 +121,7 @@ def bad_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad_in")
     out = tmp_path_factory.mktemp("bad_out") / "tables"
     build_corpus(root)
-    real_list, real_read = articles_module.input_files, Path.read_bytes
+    real_list, real_read = inputs_module.input_files, Path.read_bytes
 
     def listing_then_vanish(folder: Path) -> list[Path]:
         paths = real_list(folder)
@@ -133,7 +134,7 @@ def bad_run(tmp_path_factory):
         return real_read(path)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(articles_module, "input_files", listing_then_vanish)
+        patch.setattr(inputs_module, "input_files", listing_then_vanish)
         patch.setattr(Path, "read_bytes", read_bytes)
         status = main(["run", "--input", str(root), "--output", str(out), "--n-process", "1"])
     return root, out, status
@@ -202,8 +203,8 @@ def test_bad_input_no_path_built_from_ids_and_nothing_executed(bad_run):
     root, out, _ = bad_run
     assert not list(root.parent.rglob("PWNED")) and not Path("PWNED").exists()
     assert not (out.parent / "x").exists() and not (out / "a").exists()
-    assert {p.name for p in out.iterdir()} <= {"README.md", "_manifest.parquet", ".lock", "articles", "sentences",
-                                             "tokens", "mentions", "entities", "dates", "quotes", "errors"}
+    assert {p.name for p in out.iterdir()} <= {"README.md", "_manifest.parquet", "_summary.json", ".lock", "articles",
+                                             "sentences", "tokens", "mentions", "entities", "dates", "quotes", "errors"}
 
 
 def test_bad_input_table_folders_hold_only_parquet(bad_run):
@@ -246,3 +247,16 @@ def test_bad_input_unwritable_output_exits_nonzero_with_one_line(tmp_path, capsy
     (tmp_path / "file").write_text("a file, not a folder")
     assert main(["run", "--input", str(SEEDS), "--output", str(tmp_path / "file" / "out")]) != 0
     assert "--output" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("article_id", ["dated", "bad-date"])
+def test_bad_input_unreadable_date_article_kept_without_date(bad_run, article_id):
+    articles = pd.read_parquet(bad_run[1] / "articles").set_index("article_id")
+    assert pd.isna(articles.loc[article_id, "published"])
+    assert len(pd.read_parquet(bad_run[1] / "mentions").query("article_id == @article_id")) > 0
+
+
+def test_bad_input_unknown_kind_named_in_summary(bad_run):
+    root, out, _ = bad_run
+    summary = json.loads((out / "_summary.json").read_text())
+    assert summary["skipped_files"] == [str(root / "notes.pkl")]

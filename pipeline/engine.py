@@ -176,7 +176,7 @@ def supervise(pool: Pool, batches: Iterable[Batch], cfg: Config, work: Work, in_
             return
         task, outcome = pool.next_done()
         running -= 1
-        if outcome == LOST:
+        if outcome is LOST:
             todo.appendleft(task)
         elif isinstance(outcome, Died):
             retry = after_death(task, outcome)
@@ -245,6 +245,7 @@ class LocalWorker:
         future.add_done_callback(lambda f: self.done.put((self, executor, task, f)))
 
     def exit_reason(self, executor: ProcessPoolExecutor) -> str:
+        # The pool's own process table (private): BrokenProcessPool does not say how the process ended.
         processes = list((getattr(executor, "_processes", None) or {}).values())
         for process in processes:
             process.join(timeout=5)
@@ -276,14 +277,15 @@ class LocalPool:
         if executor is not worker.executor:
             return task, LOST  # its worker died running the task before it
         worker.tasks.popleft()  # one process runs its tasks in order: this one is the oldest
-        return task, outcome(future, lambda: worker.restart())
+        return task, result_or_death(future, worker.restart)
 
     def close(self) -> None:
         for worker in self.workers:
             worker.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def outcome(future: Any, death_reason: Callable[[], str], count: int = 1, killed: tuple = (BrokenProcessPool,)) -> Any:
+def result_or_death(future: Any, death_reason: Callable[[], str], count: int = 1,
+                    killed: tuple = (BrokenProcessPool,)) -> Any:
     """FUTURE's tables, or Died when its worker died or the task ran out of memory."""
     try:
         return future.result()
@@ -359,7 +361,8 @@ class DaskPool:
     def next_done(self) -> tuple[Task, Any]:
         task, future = self.done.get()
         self.running -= 1
-        return task, outcome(future, lambda: "worker died: killed Dask workers twice", DEATHS_BEFORE_SPLIT, self.killed)
+        return task, result_or_death(future, lambda: "worker died: killed Dask workers twice", DEATHS_BEFORE_SPLIT,
+                                     self.killed)
 
 
 def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None,

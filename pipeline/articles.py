@@ -21,6 +21,9 @@ from pipeline.rows import ErrorRow
 
 DATE_HEADER = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\b[ \t]*(?:\r\n|\r|\n)?")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+WORD = re.compile(r"[^\W\d_]+")
+LINE = re.compile(r"[^\n]+")
+MIN_CAPITAL_SHARE = 0.8  # of a line's cased letters, for the line to count as written in capitals
 # spaCy parses a text of at most 1,000,000 characters by default; longer "articles" are dumps, not news.
 MAX_ARTICLE_CHARS = 1_000_000
 # A text whose control characters exceed this share (tabs and line ends aside) is a binary file.
@@ -75,8 +78,64 @@ class Article:
         return hashlib.sha256(meta.encode("utf-8")).hexdigest()
 
     def text_for_parser(self) -> str:
-        """The text with the date header blanked and odd characters mapped; same length as `text`."""
-        return without_header(self.text, self.header_end).translate(PARSER_CHARS)
+        """The text with the date header blanked, capital lines re-cased, odd characters mapped; same length."""
+        return recase_capitals(without_header(self.text, self.header_end)).translate(PARSER_CHARS)
+
+
+@lru_cache(maxsize=1)
+def lowercase_words() -> frozenset[str]:
+    from pipeline.config import MODELS_DIR  # noqa: PLC0415 - config imports nothing from here, but keep it lazy
+
+    lines = (MODELS_DIR / "parse" / "lowercase_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def recase_capitals(text: str) -> str:
+    """TEXT with words of all-capital lines ("RUGBY - FIJI BEAT TONGA") in the case the article writes them
+    elsewhere, else title case (function words lower, acronym-shaped words kept): spaCy was trained on
+    mixed case. Same length; only the parser sees it."""
+    lines = [m for m in LINE.finditer(text) if is_capital_line(m.group())]
+    if not lines:
+        return text
+    chars, seen = list(text), written_forms(text)
+    for line in lines:
+        for word in WORD.finditer(line.group()):
+            new = recased(word.group(), seen)
+            if len(new) == len(word.group()):
+                start = line.start() + word.start()
+                chars[start : start + len(new)] = new
+    return "".join(chars)
+
+
+def written_forms(text: str) -> dict[str, str]:
+    """Lower-cased word -> how the text writes it outside capitals, lower case winning ("Win" at a sentence start)."""
+    seen: dict[str, str] = {}
+    for word in WORD.findall(text):
+        lower = word.lower()
+        if not word.isupper() and (word == lower or lower not in seen):
+            seen[lower] = word
+    return seen
+
+
+def is_capital_line(line: str) -> bool:
+    upper = sum(c.isupper() for c in line)
+    return upper >= 2 and upper >= MIN_CAPITAL_SHARE * (upper + sum(c.islower() for c in line))
+
+
+def recased(word: str, seen: dict[str, str]) -> str:
+    if not word.isupper() or len(word) < 2:
+        return word
+    lower = word.lower()
+    if lower in seen:
+        return seen[lower]
+    if lower in lowercase_words():
+        return lower
+    return word if is_acronym_shaped(word) else word.capitalize()
+
+
+def is_acronym_shaped(word: str) -> bool:
+    """"UN", "NYC", "PCT": two letters, or three without a vowel ("NEW" and "GET" are words)."""
+    return len(word) == 2 or len(word) == 3 and not any(c in "AEIOU" for c in word)
 
 
 def header_end(text: str) -> int:

@@ -54,14 +54,19 @@ TIMEX3_MODS = {
     "ON_OR_AFTER": "on or after",
 }
 ENTITY_ID_TEXT = """\
-`entity_id` is the first 16 hex digits of SHA-1 over the label and the folded canonical name (case, accents,
-apostrophes and common transliterations ignored): the same name with the same label gets the same id in every
-article, run and machine, with no registry to keep. Within an article the mentions of one entity (a full name
-and its later surname, an alias from `models/entities/aliases.tsv`) share the article's canonical name,
-`mentions.entity_name`, and so one id. Across articles only the name links them: an article that says only
-"Obama" gives another id than one that says "Barack Obama", and a different label vote (PERSON or ORG) gives a
-different id. `entities` is rebuilt from all of `mentions` each run: `name` is the most frequent canonical
-name of the id, `aliases` every surface form. A new pipeline version may change ids where its rules changed."""
+`entity_id` is the first 16 hex digits of SHA-1 over the folded name of the entity's representative (case,
+accents, apostrophes, common transliterations and legal suffixes such as Inc. or Plc ignored; the label left
+out, except for a one-word name the corpus gives a person and something else in many articles each): the same in
+every run and on every machine, with no registry to keep. Within an article the mentions of one entity (a full
+name and its later surname, an acronym the article defines, an alias from `models/entities/aliases.tsv`) share
+the article's canonical name, `mentions.entity_name`. Across articles, each run resolves the names of the whole
+corpus (`pipeline/entities/resolve.py`): label flips ("Ryanair" ORG or PERSON), spelling variants ("Usama bin
+Ladin" / "Osama bin Laden"), acronyms some article defines ("WHO") and bare surnames whose article shares
+context with one full-name person ("Obama" -> "Barack Obama") join one entity; a bare surname stays apart when
+that context does not single out one person. So a new article can change the id of earlier mentions (the first
+article that links "Obama" to "Barack Obama"). `entities` is rebuilt from all of `mentions` each run: `name` is
+the name written in full most often, `label` the vote of all mentions, `aliases` every surface form. A new
+pipeline version may change ids where its rules changed."""
 # Columns that join tables, and the column each one points to.
 JOINS = {
     "article_id": "articles.article_id",

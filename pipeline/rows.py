@@ -88,6 +88,9 @@ class QuoteRow:
     end_char: int
     text: str
     kind: str
+    speaker_mention_text: str | None
+    speaker_mention_start_char: int | None
+    speaker_mention_end_char: int | None
     speaker_text: str | None
     speaker_start_char: int | None
     speaker_end_char: int | None

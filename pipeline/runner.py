@@ -117,6 +117,7 @@ def update(input_dir: str | Path, output_dir: Output, cfg: Config, versions: Ver
         write_empty(output_dir, f"part-{run_id}-empty", provenance)  # every table stays readable
         manifest.parts.append(f"part-{run_id}-empty")
     manifest.entities_part = f"part-{run_id}"
+    canonicalise_entities(output_dir, manifest)
     write_pending(output_dir, "entities", manifest.entities_part, entities_table(output_dir, manifest, provenance))
     with interrupts_deferred():  # the commit and the renames it promises finish together
         write_manifest(output_dir, manifest)  # the commit point
@@ -149,7 +150,7 @@ def current_versions(cfg: Config) -> Versions:
 def pipeline_version() -> str:
     """The release plus a fingerprint of the code and of models/ data: editing a rule re-processes everything."""
     package = Path(__file__).parent
-    files = sorted([*package.glob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
+    files = sorted([*package.rglob("*.py"), *(p for p in MODELS_DIR.rglob("*") if p.is_file())])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
@@ -287,6 +288,22 @@ def size_groups(parts: list[str], sizes: Counter, target: int) -> list[list[str]
         groups[-1].append(part)
         total += sizes[part]
     return [g for g in groups if g]
+
+
+def canonicalise_entities(output_dir: Output, manifest: Manifest) -> None:
+    """The cross-article entity step: every live part's mentions.entity_id and quotes.speaker_entity_id set to the
+    canonical ids that the mentions of the whole corpus resolve to. Only parts whose ids change are rewritten,
+    as pending parts of the same stem (renamed in at the commit); the tally pass reads four mention columns."""
+    from pipeline.entities.resolve import RESOLVE_COLUMNS, canonical_mentions, canonical_quotes, resolve  # noqa: PLC0415
+
+    resolution = resolve(lambda: (read_part(output_dir, "mentions", p, RESOLVE_COLUMNS) for p in manifest.parts))
+    for part in manifest.parts:
+        mentions = read_part(output_dir, "mentions", part)
+        canonical = canonical_mentions(mentions, resolution)
+        if canonical is not None:
+            quotes = canonical_quotes(read_part(output_dir, "quotes", part), mentions, canonical)
+            write_pending(output_dir, "mentions", part, canonical)
+            write_pending(output_dir, "quotes", part, quotes)
 
 
 def entities_table(output_dir: Output, manifest: Manifest, provenance: Provenance) -> pa.Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -39,6 +40,9 @@ EXTRACTORS = ("token_table", "sentence_rows", "extract_mentions", "extract_dates
 
 def main() -> None:
     args = parse_args()
+    if args.entities_only:
+        entity_resolution_bench(args.entities_only)
+        return
     cfg = load_config()
     if args.hostile_only:
         hostile_shapes(corpus_records(args.corpus), cfg, args.hostile_chars, args.timeout)
@@ -106,6 +110,8 @@ def main() -> None:
     new_run, _ = timed_run(corpus.parent, last, ["--n-process", str(cores)])
     report(f"re-run, {len(extra)} new articles (1%)", new_run, "s", f"{new_run / full:.1%} of the full run")
 
+    entity_resolution_bench(last)
+
     rss_sample = spread(records, args.rss_articles)
     # One process (its memory is a pool worker's), and tasks smaller than the 1x corpus: a 1x run that does
     # not fill one task would compare batch sizes, not corpus sizes.
@@ -158,6 +164,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--hostile-chars", type=int, default=100_000, help="length of each hostile article")
     parser.add_argument("--hostile-only", action="store_true", help="time the hostile article shapes only")
     parser.add_argument("--timeout", type=int, default=600, help="seconds before a hostile article is given up")
+    parser.add_argument("--entities-only", type=Path, metavar="OUTPUT",
+                        help="only the cross-article entity step, over the mentions of a pipeline output folder")
     return parser.parse_args()
 
 
@@ -407,6 +415,78 @@ def as_toml(cfg) -> str:
     values = {f.name: getattr(cfg, f.name) for f in fields(cfg) if getattr(cfg, f.name) is not None}
     return "[pipeline]\n" + "".join(f"{k} = {json.dumps(list(v) if isinstance(v, tuple) else v)}\n"
                                      for k, v in values.items())
+
+
+def entity_resolution_bench(output: Path, copies: tuple[int, ...] = (1, 5, 25), target: int = 1_000_000) -> None:
+    """The cross-article entity step (tally, resolution, one id column per part) over OUTPUT's mentions, then over
+    COPIES times as many articles whose names are all new (the worst case: distinct names grow with the corpus;
+    real news repeats names, so distinct names grow slower). Time and peak Python memory, projected to TARGET."""
+    import tracemalloc  # noqa: PLC0415
+
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from pipeline.entities.resolve import RESOLVE_COLUMNS, canonical_mentions, resolve  # noqa: PLC0415
+
+    mentions = pq.read_table(output / "mentions", columns=[*RESOLVE_COLUMNS, "entity_id"])
+    articles = len(pc.unique(mentions["article_id"]))
+    print(f"\ncross-article entity step ({articles} articles, {mentions.num_rows:,} mentions per copy):")
+    per_article = []
+    for k in copies:
+        parts = [renamed(mentions, i) for i in range(k)]  # a part per copy, as the runner reads them
+        start = time.process_time()  # CPU time: the machine's other load does not count
+        resolution = resolve(lambda parts=parts: iter(parts))
+        changed = sum(canonical_mentions(part, resolution) is not None for part in parts)
+        seconds = time.process_time() - start
+        tracemalloc.start()  # a second pass for memory: tracing slows Python down several times
+        resolve(lambda parts=parts: iter(parts))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        names = len(resolution.ids)
+        per_article.append(seconds / (k * articles))
+        report(f"  {k * articles:,} articles, {names:,} distinct names", seconds, "CPU-s",
+               f"peak {peak / 2**20:,.0f} MB ({peak / names:,.0f} B per distinct name); {changed} of {k} parts rewritten")
+    exponent = heaps_exponent(mentions)
+    names_at_target = len(resolution_names(mentions)) * (target / articles) ** exponent
+    report(f"  projected for {target:,} articles", per_article[-1] * target, "CPU-s",
+           f"{per_article[-1] * target / 60:,.1f} min at the largest run's cost per article; distinct names grow as "
+           f"articles^{exponent:.2f} here (Heaps), ~{names_at_target:,.0f} names, ~{names_at_target * peak / names / 2**30:,.1f} GB")
+
+
+def resolution_names(mentions) -> set:
+    return set(zip(mentions["entity_name"].to_pylist(), mentions["label"].to_pylist()))
+
+
+def heaps_exponent(mentions) -> float:
+    """How distinct names grow with articles in this corpus: the slope of log(names) over log(articles) between
+    every other article and all of them (at most 1: every article's names all new)."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    ids = sorted(set(mentions["article_id"].to_pylist()))
+    half = mentions.filter(pc.is_in(mentions["article_id"], value_set=pa_strings(ids[::2])))
+    return min(1.0, math.log(len(resolution_names(mentions)) / len(resolution_names(half))) / math.log(2))
+
+
+def pa_strings(values: list[str]):
+    import pyarrow as pa  # noqa: PLC0415
+
+    return pa.array(values, pa.string())
+
+
+def renamed(mentions, shift: int):
+    """MENTIONS as other articles with other names of the same shape: every letter moved SHIFT places ("Obama" ->
+    "Pcbnb"), so no name of one copy is a spelling variant, acronym or surname of another copy's."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    if not shift:
+        return mentions
+    lower, upper = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    table = str.maketrans(lower + upper, lower[shift:] + lower[:shift] + upper[shift:] + upper[:shift])
+    for column in ("article_id", "entity_name", "text"):
+        index = mentions.column_names.index(column)
+        values = [f"{v}~{shift}" if column == "article_id" else v.translate(table) for v in mentions[column].to_pylist()]
+        mentions = mentions.set_column(index, column, pa.array(values, pa.string()))
+    return mentions
 
 
 def report(label: str, value: float, unit: str, note: str = "") -> None:

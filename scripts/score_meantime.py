@@ -1,8 +1,10 @@
-"""Run the real pipeline's date extraction over the MEANTIME dev set and score it with the official scorer.
+"""Run the real pipeline's date extraction over a TIMEX3 dev set and score it with the official scorer.
 
 usage: .venv/bin/python scripts/score_meantime.py [--dev ../shared/dev/meantime] [--out /tmp/meantime-dates]
-Reads the txt files with pipeline.articles, parses them with the configured model, runs extract_dates,
-writes OUT/dates.jsonl and prints ../shared/tools/score_dates.py's report, plus parse vs extraction time.
+Any set laid out as DEV/txt/*.txt + DEV/gold.json works: MEANTIME (the default) or TimeBank
+(--dev DEV/dates/timebank, built by ../shared/tools/get_devsets.sh). Reads the txt files with pipeline.articles,
+parses them with the configured model, runs extract_dates, writes OUT/dates.jsonl and prints
+../shared/tools/score_dates.py's report (errors in OUT/errors.tsv), plus parse vs extraction time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config(n_process=1)
     nlp = model_for(cfg)
     articles = [x for x in read_articles(a.dev / "txt") if isinstance(x, Article)]
+    if not articles or not a.scorer.is_file():
+        print(f"no articles in {a.dev / 'txt'} or no scorer at {a.scorer}", file=sys.stderr)
+        return 2
     rows, parse_s, extract_s = [], 0.0, 0.0
     t0 = time.perf_counter()
     for doc, article in parse(articles, nlp, cfg):

@@ -179,17 +179,51 @@ def test_quotes_partial_versus_direct(quotes_of, text, expected):
     assert [(q.kind, q.text) for q in quotes_of(text)] == expected
 
 
-@pytest.mark.parametrize("text", [
-    'The parliament voted to pass the "Reproductive Health Care Reform Bill 2019" yesterday.',
-    'The march against the "British exit" drew crowds.',
-    "The teen was not identified. It was reported that the plan failed.",
-    "The spokesman did not say whether the minister would resign.",
-    "Interpol didn't say it received any arrest warrants from Iran.",
-    "The minister refused to say the talks had failed.",
-    "The report explained how the fire spread through the building.",
+# Each case where nothing was said, next to the nearest sentence where something was: an extractor that finds
+# nothing fails the control, one that finds everything fails the case.
+@pytest.mark.parametrize("text, control", [
+    ('The parliament voted to pass the "Reproductive Health Care Reform Bill 2019" yesterday.',
+     'The parliament voted after the minister said "the bill is long overdue" yesterday.'),
+    ('The march against the "British exit" drew crowds.',
+     'The march against what organisers called the "British exit" drew crowds.'),
+    ('The newspaper printed the word "pandemic" on its front page.',
+     'The newspaper quoted the minister saying "a pandemic is coming" on its front page.'),
+    ('Officers at the "safe house" found nothing.', 'Officers at the house said "we found nothing."'),
+    ("The spokesman did not say whether the minister would resign.",
+     "The spokesman said the minister would resign."),
+    ("Interpol didn't say it received any arrest warrants from Iran.",
+     "Interpol said it received two arrest warrants from Iran."),
+    ("The minister refused to say the talks had failed.", "The minister went on to say the talks had failed."),
+    ("An officer was dispatched to confirm the sighting.", "An officer confirmed the sighting."),
+    ("Just don't tell anyone was released on Saturday.", "The director told reporters the film was released."),
 ])
-def test_quotes_titles_scare_quotes_and_speakerless_reports_are_not_quotes(quotes_of, text):
+def test_quotes_nothing_said_here(quotes_of, text, control):
     assert quotes_of(text) == []
+    assert quotes_of(control) != []
+
+
+@pytest.mark.parametrize("text, content", [
+    ("The teen was not identified. It was reported that the plan failed.", "the plan failed"),
+    ("The agreement is said to include a ban on new drilling.", None),
+])
+def test_quotes_passive_report_names_no_speaker(quotes_of, text, content):
+    rows = quotes_of(text)
+    assert all(q.speaker_text is None and q.speaker_mention_text is None for q in rows)
+    assert [q.text for q in rows] == ([content] if content else [])
+
+
+def test_quotes_passive_report_with_agent_names_it(quotes_of):
+    rows = quotes_of("It was reported by the BBC that the plan failed.")
+    assert [(q.text, q.speaker_mention_text, q.speaker_text) for q in rows] == [("the plan failed", "the BBC", "BBC")]
+
+
+@pytest.mark.parametrize("text, content, cue", [
+    ("The report explained how the fire spread through the building.", "how the fire spread through the building",
+     "explained"),
+    ("The senator asked whether the funds had been spent.", "whether the funds had been spent", "asked"),
+])
+def test_quotes_reported_question_is_reported_speech(quotes_of, text, content, cue):
+    assert [(q.kind, q.text, q.cue) for q in quotes_of(text)] == [("indirect", content, cue)]
 
 
 @pytest.mark.parametrize("text", [
@@ -220,3 +254,99 @@ def test_quotes_ner_only_keeps_marked_quotes(ner_only_nlp, text, expected):
     mentions = extract_mentions(doc, article_id="t1", text=text)
     rows = extract_quotes(doc, article_id="t1", text=text, mentions=mentions)
     assert [(q.text, q.speaker_text, q.cue) for q in rows] == expected
+
+
+@pytest.mark.parametrize("text, content, speaker, cue", [
+    ("The senator endorsed Hillary Clinton for president on Monday.", "Hillary Clinton for president", "The senator",
+     "endorsed"),
+    ("The governor criticized the new tax plan.", "the new tax plan", "The governor", "criticized"),
+    ("The mayor vowed to rebuild the bridge within a year.", "to rebuild the bridge within a year", "The mayor",
+     "vowed"),
+    ("Protesters called for the resignation of the minister.", "the resignation of the minister", "Protesters",
+     "called"),
+    ("The coach talked about the injury to his star player.", "the injury to his star player", "The coach", "talked"),
+    ("The opposition leader accused the government of hiding the report.",
+     "the government of hiding the report", "The opposition leader", "accused"),
+])
+def test_quotes_nominal_attribution(quotes_of, text, content, speaker, cue):
+    assert [(q.kind, q.text, q.speaker_text, q.cue) for q in quotes_of(text)] == [("indirect", content, speaker, cue)]
+
+
+@pytest.mark.parametrize("text, content, speaker", [
+    ("Exports fell sharply in March, the ministry said.", "Exports fell sharply in March", "the ministry"),
+    ("The storm, officials said, destroyed about 200 homes.", "The storm, officials said, destroyed about 200 homes",
+     "officials"),
+    ("Microsoft's spokesman said the company would appeal.", "the company would appeal", "Microsoft's spokesman"),
+    ("The ministry said in a statement that no support will come from the government.",
+     "no support will come from the government", "The ministry"),
+    ("Police warned that the roads could be closed until Friday.", "the roads could be closed until Friday", "Police"),
+    ("The company denied that it had broken any rules.", "it had broken any rules", "The company"),
+    ("The minister acknowledged the plan might not work.", "the plan might not work", "The minister"),
+])
+def test_quotes_reported_clause_forms(quotes_of, text, content, speaker):
+    """Before or around the cue, after 'in a statement', with its negation and modality kept."""
+    assert [(q.kind, q.text, q.speaker_text) for q in quotes_of(text)] == [("indirect", content, speaker)]
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Unemployment rose to 9 percent, according to the statistics office.", "Unemployment rose to 9 percent"),
+    ("According to the statistics office, unemployment rose to 9 percent.", "unemployment rose to 9 percent"),
+    ("Unemployment rose to 9 percent, according to the statistics office, but wages kept pace.",
+     "Unemployment rose to 9 percent"),
+])
+def test_quotes_according_to(quotes_of, text, content):
+    rows = quotes_of(text)
+    assert [(q.text, q.cue) for q in rows] == [(content, text[rows[0].cue_start_char:rows[0].cue_end_char])]
+    assert rows[0].speaker_text == "the statistics office"
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('Hassan Rouhani spoke in Tehran. "Foreign forces are dangerous for the region." Rouhani said.', "Rouhani"),
+    ('Carrie Lam spoke to reporters on Monday. "We will withdraw the bill," she said, as protesters gathered '
+     'outside the building and police closed the roads nearby. "Our citizens have been injured."', "Carrie Lam"),
+    ('Ohio Governor John Kasich: "We are going all the way to Cleveland."', "John Kasich"),
+])
+def test_quotes_attribution_across_sentences(quotes_of, text, speaker):
+    rows = quotes_of(text)
+    assert rows and all(q.speaker_text == speaker for q in rows)
+
+
+@pytest.mark.parametrize("text, mention, speaker", [
+    ("Maria Lopez met John Smith in Madrid. He said the deal was done.", "He", "John Smith"),
+    ("John Smith met Maria Lopez in Madrid. She said the deal could still fail.", "She", "Maria Lopez"),
+    ('"The deal is done," said Mr. Smith, who met Maria Lopez in Madrid.', "Mr. Smith", "Mr. Smith"),
+    ("The mayor met Maria Lopez, who said the deal could still fail.", "who", "Maria Lopez"),
+])
+def test_quotes_speaker_mention_and_resolved_name(quotes_of, text, mention, speaker):
+    rows = quotes_of(text)
+    assert [(q.speaker_mention_text, q.speaker_text) for q in rows] == [(mention, speaker)]
+    q = rows[0]
+    assert text[q.speaker_mention_start_char:q.speaker_mention_end_char] == mention
+    assert text[q.speaker_start_char:q.speaker_end_char] == speaker
+
+
+def test_quotes_they_never_resolves_to_one_person(quotes_of):
+    rows = quotes_of("John Smith met the union leaders on Tuesday. They said the strike would go ahead.")
+    assert [(q.text, q.speaker_mention_text) for q in rows] == [("the strike would go ahead", "They")]
+    assert rows[0].speaker_text != "John Smith"
+
+
+def test_quotes_speaker_entity_joins_the_mentions_of_the_article(parse_text, quotes_of):
+    text = "Angela Merkel arrived in Paris on Monday. Merkel said the talks had been useful."
+    doc, article = parse_text(text)
+    mentions = extract_mentions(doc, article_id=article.article_id, text=article.text)
+    rows = quotes_of(text)
+    assert [q.speaker_text for q in rows] == ["Merkel"]
+    assert rows[0].speaker_entity_id in {m.entity_id for m in mentions if m.text == "Angela Merkel"}
+
+
+@pytest.mark.parametrize("sep", ["\n\n", " "])
+def test_quotes_same_rows_with_or_without_line_breaks(quotes_of, sep):
+    """A one-line article gives the quotes of the same text in paragraphs (speed: scripts/bench.py)."""
+    paragraphs = ['"We will appeal," Carrie Lam said.', "Fars News said the crash involved pilot error.",
+                  "Exports fell sharply in March, according to the statistics office."]
+    text = sep.join(paragraphs * 3)
+    rows = quotes_of(text)
+    assert [(q.text, q.speaker_text) for q in rows] == [
+        ("We will appeal,", "Carrie Lam"), ("the crash involved pilot error", "Fars News"),
+        ("Exports fell sharply in March", "the statistics office")] * 3

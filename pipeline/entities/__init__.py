@@ -50,7 +50,7 @@ def _fold_chars(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     bare = re.sub(r"['’ʼ`´.]", "", bare.lower())
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+    return " ".join(re.sub(r"[\W_]+", " ", bare).split())  # letters of every script stay
 
 
 FOLDING = [(re.compile(p), r) for p, r in (line.split("\t") for line in _lines("folding.tsv"))]
@@ -64,6 +64,13 @@ NOT_PERSON_LAST = {w for side, w in (line.split("\t") for line in _lines("non_pe
 NOT_PERSON_FIRST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "first"}
 DEMONYM_ENDINGS = tuple(_lines("demonym_endings.txt"))
 PARTICLES = set(_lines("name_particles.txt"))
+LEGAL_SUFFIXES = {tuple(_fold_chars(line).split()) for line in _lines("legal_suffixes.txt")}
+LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
+# Tokens that end a name: a name never runs across a line break, a score ("Otago 245-6") or a spaced dash.
+NAME_BREAKS = {"-", "–", "—", ",", ":", ";", "|", "/"}
+NUMBERLESS_LABELS = {"PERSON", "GPE", "LOC", "NORP", "ORG"}
+INITIAL = re.compile(r"[A-Z]\.")
+SCORE = re.compile(r"\d+(?:\.\d+)?(?:-\d+)+")  # "2-1", "245-6", "10.2-1-38-2": never part of a name
 
 
 def _fold_word(word: str) -> str:
@@ -98,14 +105,29 @@ def _load_places() -> dict[str, tuple[str, int]]:
 
 
 ALIASES = _load_aliases()
+NOT_ENTITIES = {fold(line) for line in _lines("not_entities.txt")}
 PLACES = _load_places()
 GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
 GAZETTEER_FIRST_WORDS = {name.split()[0] for name in GAZETTEER_NAMES}
 
 
-def entity_id(name: str, label: str) -> str:
-    """Stable id of a canonical name and label: the same in every run, on every machine."""
-    return hashlib.sha1(f"{label}|{fold(name)}".encode()).hexdigest()[:16]
+@lru_cache(maxsize=65536)
+def base_key(name: str) -> str:
+    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on."""
+    words = fold(name).split()
+    while len(words) > 1:
+        size = next((n for n in LEGAL_SUFFIX_SIZES if n < len(words) and tuple(words[-n:]) in LEGAL_SUFFIXES), 0)
+        if not size:
+            break
+        words = words[:-size]
+    return " ".join(words)
+
+
+def entity_id(name: str, label: str | None = None) -> str:
+    """Stable id of a canonical name: the same in every run, on every machine. The label enters only for a name
+    the corpus uses for two different kinds of entity (see entities.resolve)."""
+    key = base_key(name) if label is None else f"{label}|{base_key(name)}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -190,6 +212,28 @@ def trim(doc: Doc, span: Span) -> Span | None:
     return span
 
 
+def split_at_breaks(doc: Doc, span: Span) -> list[Span]:
+    """"DENVER\nPortland", "Leeds 3 Fulham 2", "Peru - Juan Torres": the pieces between breaks, same label."""
+    pieces, start = [], span.start
+    for i in range(span.start, span.end):
+        if is_name_break(doc, i, span.label):
+            pieces.append((start, i))
+            start = i + 1
+    if start == span.start:
+        return [span]
+    pieces.append((start, span.end))
+    return [Span(a, b, span.label, span.honorific and a == span.start, Counter(span.votes)) for a, b in pieces if a < b]
+
+
+def is_name_break(doc: Doc, i: int, label: str) -> bool:
+    token = doc[i]
+    if token.is_space:
+        return "\n" in token.text
+    spaced = i > 0 and bool(doc[i - 1].whitespace_) and bool(token.whitespace_)
+    number = not any(c.isalpha() for c in token.text) and any(c.isdigit() for c in token.text)
+    return spaced and token.text in NAME_BREAKS or number and (label in NUMBERLESS_LABELS or SCORE.fullmatch(token.text))
+
+
 def is_lower_word(token: Token) -> bool:
     return token.is_lower and token.is_alpha
 
@@ -263,6 +307,13 @@ def is_demonym(doc: Doc, span: Span) -> bool:
     return span.end - span.start == 1 and token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
 
 
+def is_language_modifier(doc: Doc, span: Span) -> bool:
+    """"the English county championship": a language's name modifying a noun is a nationality ("in English" is not)."""
+    token = doc[span.start]
+    return (span.label == "LANGUAGE" and span.end - span.start == 1 and token.dep_ in ("amod", "compound")
+            and token.head.i > token.i and token.head.pos_ in ("NOUN", "PROPN"))
+
+
 def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[str, float] | None:
     """A known place's label; not for a surname ("Margaret Hassan" ... "Hassan"), nor for a city named like a
     person ("Austin") that the model calls PERSON outside a place context."""
@@ -297,7 +348,7 @@ def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
             span.votes[alias[1]] += DECISIVE
         if span.label != "PERSON" and looks_like_person(doc, span, surnames):
             span.votes["PERSON"] += PATTERN_VOTE
-        if span.label in ("GPE", "LOC", "ORG", "PERSON") and is_demonym(doc, span):
+        if span.label in ("GPE", "LOC", "ORG", "PERSON") and is_demonym(doc, span) or is_language_modifier(doc, span):
             span.votes["NORP"] += PATTERN_VOTE
 
 
@@ -328,6 +379,7 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
         group = groups.setdefault(fold(name), Group(fold(name)))
         group.spans.append(span)
         group.names[name] += 1
+    join_acronyms(groups)
     full = merge_same_person([g for g in groups.values() if " " in g.key and g.label() == "PERSON" and is_person_shaped(g)], groups)
     for key, group in sorted(groups.items(), key=lambda kv: -len(kv[0].split())):
         if group.label() != "PERSON" and max(group.votes().values(), default=0) >= DECISIVE:
@@ -341,6 +393,37 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
             del groups[key]
         group.ambiguous = len(owners) > 1
     return list(groups.values())
+
+
+def join_acronyms(groups: dict[str, Group]) -> None:
+    """"World Health Organization (WHO)", "General Motors ... GM": an acronym joins the one name it abbreviates."""
+    by_initials: dict[str, list[Group]] = defaultdict(list)
+    for group in groups.values():
+        for initials in acronyms_of(group.key) if group.label() != "PERSON" else ():
+            by_initials[initials].append(group)
+    for key, group in list(groups.items()):
+        owners = by_initials.get(key, []) if is_acronym_group(group) else []
+        if len(owners) == 1:
+            owners[0].spans.extend(group.spans)
+            del groups[key]
+
+
+def is_acronym_group(group: Group) -> bool:
+    return " " not in group.key and all(is_acronym(n) for n in group.names)
+
+
+def is_acronym(name: str) -> bool:
+    """"WHO", "U.N.", "NASA": two to six capitals, dots allowed."""
+    letters = name.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
+
+
+def acronyms_of(key: str) -> set[str]:
+    """Folded initials of a multi-word folded name, with and without its connector words."""
+    words = key.split()
+    if len(words) < 2:
+        return set()
+    return {"".join(w[0] for w in words), "".join(w[0] for w in words if w not in CONNECTORS)} - {""}
 
 
 def is_person_shaped(group: Group) -> bool:
@@ -393,16 +476,55 @@ def canonical(group: Group, label: str) -> str:
 def candidate_spans(doc: Doc) -> list[Span]:
     words = [t.text for t in doc]
     spans = attach_honorifics(doc, words, model_spans(doc))
+    spans = [p for s in spans for p in split_at_breaks(doc, s)]
     spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
     for span in spans:
         extend_the(doc, span)
-    spans = unique(spans)
+    spans = unique(spans + initial_spans(doc))
+    spans = unique(spans + repeated_spans(doc, spans))
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
     spans = merge_of_chains(doc, spans + gazetteer_spans(doc, words, spans), surnames)
     for span in spans:
         span.name = name_of(doc, span)
+    spans = [s for s in spans if fold(s.name) and fold(s.name) not in NOT_ENTITIES]
     add_votes(doc, spans, surnames)
     return spans
+
+
+def initial_spans(doc: Doc) -> list[Span]:
+    """"T. Marsden", "G. W. Bush": initials before a capitalised word are a person's name."""
+    out, i = [], 0
+    while i < len(doc):
+        j = i
+        while j < len(doc) and INITIAL.fullmatch(doc[j].text) and doc[j].whitespace_:
+            j += 1
+        if j > i and j < len(doc) and doc[j].is_title and doc[j].is_alpha and len(doc[j]) > 1 and not doc[j].is_stop:
+            out.append(Span(i, j + 1, "PERSON", votes=Counter({"PERSON": PATTERN_VOTE})))
+        i = j + 1
+    return out
+
+
+def repeated_spans(doc: Doc, spans: list[Span]) -> list[Span]:
+    """A name the article tags once is a name wherever it is written again ("Otago" in a results table)."""
+    names: dict[str, dict[tuple[str, ...], Span]] = defaultdict(dict)
+    for span in spans:
+        words = tuple(t.text for t in doc[span.start : span.end])
+        if any(c.isupper() for c in words[0][:1]) and not (len(words) == 1 and (doc[span.start].is_stop or len(words[0]) < 3)):
+            names[words[0]].setdefault(words, span)
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    out, i = [], 0
+    while i < len(doc):
+        found = None
+        if i not in taken and doc[i].text in names and doc[i].ent_type_ in LABELS | {""}:
+            found = max((w for w in names[doc[i].text] if tuple(t.text for t in doc[i : i + len(w)]) == w
+                         and not taken.intersection(range(i, i + len(w)))), key=len, default=None)
+        if found is None:
+            i += 1
+            continue
+        model = names[doc[i].text][found]
+        out.append(Span(i, i + len(found), model.label, model.honorific, Counter({model.label: 1.0})))
+        i += len(found)
+    return out
 
 
 def unique(spans: list[Span]) -> list[Span]:
@@ -421,7 +543,7 @@ def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow
     for group in group_mentions(doc, candidate_spans(doc)):
         label = group.label()
         name = canonical(group, label)
-        eid = entity_id(name, label)
+        eid = entity_id(name)
         for span in group.spans:
             start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1])
             out.append(MentionRow(article_id, start, end, text[start:end], label, eid, name))
@@ -429,10 +551,10 @@ def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow
 
 
 def entity_rows(mention_parts: Iterable[pa.Table]) -> list[EntityRow]:
-    """One row per entity_id over all parts: most frequent name (then the smallest), all aliases, counts.
+    """One row per entity_id over all parts: its name written in full most often, label by votes, aliases, counts.
 
     Each part (a table with MENTION_COLUMNS) is reduced at once to a tally of (entity_id, kind, value, n)
-    rows: each name with its count, each alias, the label and the part's number of distinct articles. Tallies
+    rows: each name with its count, each alias, each label with its count, the part's distinct articles. Tallies
     are summed as they come, so memory follows the distinct entities and their names and aliases, not the
     mentions; article counts add up exactly because an article lives in exactly one part. Waiting tallies are
     merged once they outgrow the running total, so merging costs time linear in their rows. Nothing depends
@@ -451,12 +573,12 @@ def part_tally(mentions: pa.Table) -> pa.Table:
     """The tally of one part's mentions: names with counts, aliases, labels, distinct articles."""
     names = mentions.group_by(["entity_id", "entity_name"]).aggregate([([], "count_all")])
     aliases = mentions.group_by(["entity_id", "text"]).aggregate([])
-    labels = mentions.group_by(["entity_id", "label"]).aggregate([])
+    labels = mentions.group_by(["entity_id", "label"]).aggregate([([], "count_all")])
     articles = mentions.group_by("entity_id").aggregate([("article_id", "count_distinct")])
     return pa.concat_tables([
         tally("name", names["entity_id"], names["entity_name"], names["count_all"]),
         tally("alias", aliases["entity_id"], aliases["text"]),
-        tally("label", labels["entity_id"], labels["label"]),
+        tally("label", labels["entity_id"], labels["label"], labels["count_all"]),
         tally("articles", articles["entity_id"], counts=articles["article_id_count_distinct"]),
     ])
 
@@ -485,7 +607,8 @@ def entity_row(eid: str, tallied: Iterable[dict]) -> EntityRow:
     by_kind: dict[str, dict[str, int]] = defaultdict(dict)
     for row in tallied:
         by_kind[row["kind"]][row["value"]] = row["n"]
-    names = by_kind["name"]
-    # An entity_id hashes its label, so every mention of it has the same one.
-    return EntityRow(eid, min(names, key=lambda n: (-names[n], n)), min(by_kind["label"]),
-                     sorted(by_kind["alias"]), sum(names.values()), by_kind["articles"][""])
+    names, labels = by_kind["name"], by_kind["label"]
+    # The name as written in full most often ("Barack Obama", not "Obama" nor "OBAMA"); the label by all votes.
+    name = min(names, key=lambda n: (n.isupper(), " " not in n, -names[n], n))
+    label = min(labels, key=lambda lb: (-labels[lb], LABEL_ORDER.index(lb)))
+    return EntityRow(eid, name, label, sorted(by_kind["alias"]), sum(names.values()), by_kind["articles"][""])

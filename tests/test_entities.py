@@ -17,7 +17,7 @@ from pipeline.entities import MIN_MERGE_ROWS, entity_id, entity_rows, extract_me
 from pipeline.rows import EntityRow, MentionRow
 from pipeline.write import to_arrow
 
-from conftest import NEWS, SEEDS
+from conftest import NEWS, SEEDS, full_run, table_frame, write_input
 
 
 @pytest.fixture(scope="module")
@@ -464,8 +464,6 @@ FULL_NAME_LATER = "Steve Witkoff met Rustem Umerov and Kirill Dmitriev in Miami 
 def test_entities_new_article_changing_a_resolution_rewrites_ids_everywhere(tmp_path, cfg):
     """The first article with "Steve Witkoff" links the bare "Witkoff" of an earlier run's article (shared context:
     Umerov, Dmitriev, Miami); its mentions and its quote's speaker move to the full name's id."""
-    from test_incremental import full_run, table_frame, write_input  # noqa: PLC0415
-
     from pipeline.runner import run  # noqa: PLC0415
 
     folder, out = tmp_path / "in", tmp_path / "out"

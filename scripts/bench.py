@@ -385,7 +385,9 @@ def article_seconds(text: str, cfg, timeout: int) -> tuple[float, dict[str, floa
                 stages["parse"] = time.process_time() - start
                 batch.extract(doc, parsed)
     except TimeoutError:
-        stages["STOPPED"] = 0.0
+        stages["STOPPED at the timeout"] = 0.0
+    except Exception as err:  # noqa: BLE001 - a pipeline run makes it the article's errors row; say so here
+        stages[f"RAISED {type(err).__name__}: {err} (an errors row in a run)"] = 0.0
     finally:
         signal.alarm(0)
         for name, function in originals.items():
@@ -395,8 +397,8 @@ def article_seconds(text: str, cfg, timeout: int) -> tuple[float, dict[str, floa
 
 def slowest(stages: dict[str, float]) -> str:
     name, seconds = max(stages.items(), key=lambda kv: kv[1])
-    stopped = " - STOPPED at the timeout" if "STOPPED" in stages else ""
-    return f"slowest stage {name} {seconds:.1f} s{stopped}"
+    failed = [name for name in stages if name.startswith(("STOPPED", "RAISED"))]
+    return f"slowest stage {name} {seconds:.1f} s" + "".join(f" - {name}" for name in failed)
 
 
 def machine(cores: int, cfg) -> str:

@@ -65,13 +65,17 @@ def test_hostile_shape_processed_without_errors_offsets_index_the_text(tables, n
 
 @pytest.mark.parametrize("name", ["one line", "nested brackets", "one huge sentence"])
 def test_hostile_shape_keeps_the_names_of_ordinary_news(tables, name):
-    people = lambda shape: {m["text"] for m in rows(tables, shape, "mentions") if m["label"] == "PERSON"}  # noqa: E731
+    def people(shape: str) -> set[str]:
+        return {m["text"] for m in rows(tables, shape, "mentions") if m["label"] == "PERSON"}
+
     assert {"Hu Jintao", "Drake Deming", "Dilma Rousseff"} <= people("ordinary")
     assert people("ordinary") <= people(name)
 
 
 def test_hostile_one_line_finds_the_quotes_of_ordinary_news(tables):
-    quotes = lambda shape: Counter((q["text"], q["kind"], q["speaker_text"]) for q in rows(tables, shape, "quotes"))  # noqa: E731
+    def quotes(shape: str) -> Counter:
+        return Counter((q["text"], q["kind"], q["speaker_text"]) for q in rows(tables, shape, "quotes"))
+
     assert [q for q in quotes("ordinary") if q[0].startswith("This planet is off") and q[1:] == ("direct", "Drake Deming")]
     assert quotes("one line") == quotes("ordinary")
 

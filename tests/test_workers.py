@@ -180,7 +180,9 @@ SENTENCE = "Hu Jintao, the President of the People's Republic of China, had lunc
 
 @pytest.mark.parametrize("limit_mb", [100])
 def test_workers_memory_limit_turns_a_runaway_article_into_an_errors_row(two_workers, limit_mb):
-    article = lambda aid, text: make_article(aid, f"news.jsonl:{aid}", text, {})  # noqa: E731
+    def article(aid: str, text: str) -> Article:
+        return make_article(aid, f"news.jsonl:{aid}", text, {})
+
     batches = [[article("s1", SENTENCE), article("huge", SENTENCE * 2500), article("s2", SENTENCE)],
                [article("s3", SENTENCE)]]
     results = list(run_local(iter(batches), replace(two_workers, memory_limit_mb=limit_mb)))

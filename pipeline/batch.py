@@ -23,8 +23,8 @@ from pipeline.schemas import ARTICLE_TABLES
 from pipeline.write import to_arrow
 
 _MODELS: dict[tuple, Language] = {}
-VOCAB_STRINGS_BOUND = 400_000
-SENTENCE_LINKED = ("mentions", "dates", "quotes")  # tables whose rows get the sentence_index of their start  # the small English model starts with about 85,000
+VOCAB_STRINGS_BOUND = 400_000  # the small English model starts with about 85,000
+SENTENCE_LINKED = ("mentions", "dates", "quotes")  # tables whose rows get the sentence_index of their start
 
 
 def model_for(cfg: Config) -> Language:

@@ -43,8 +43,8 @@ TIMEX3_VALUES = [
     ("`2025-11-19T14:30`, `2025-11-19TMO`, `TAF`, `TEV`, `TNI`", "a time; morning, afternoon, evening, night"),
     ("`P2Y`, `P3M`, `P1W`, `P5D`, `PT4H`, `PXY`", "durations (type DURATION; `X` for an unspecified number)"),
     ("`PRESENT_REF`, `PAST_REF`, `FUTURE_REF`", "now, the past, the future (\"now\", \"recently\", \"in the future\")"),
-    ("`XXXX-10`, `XXXX-11-19`, `XXXX-WXX-1`", "a year (or week) not known: relative expressions of an article "
-     "without a publication date, a bare weekday"),
+    ("`XXXX-10`, `XXXX-11-19`, `XXXX-WXX-1`",
+     "a year (or week) not known: relative expressions of an article without a publication date, a bare weekday"),
     ("null", "an expression that could not be resolved"),
 ]
 TIMEX3_MODS = {

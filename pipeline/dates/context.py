@@ -47,12 +47,27 @@ def token_tense(tok) -> str | None:
         needs_to = low in FUTURE_NEEDS_TO
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
-            return "future"
-    if tok.tag_ == "VBD" or (not tok.tag_ and low in PAST_CUES) or low in ("ago", "earlier", "previously", "since"):
+            return "past" if needs_to and after_past_auxiliary(tok) else "future"
+    if tok.tag_ == "VBD" or participle_clause(tok) or (not tok.tag_ and low in PAST_CUES) \
+            or low in ("ago", "earlier", "previously", "since"):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"
     return None
+
+
+def participle_clause(tok) -> bool:
+    """'the record set on Aug. 6', 'the terms, announced Friday, ...': a past participle without auxiliary."""
+    return tok.tag_ == "VBN" and tok.dep_ in ("acl", "advcl") and not any(
+        c.dep_ in ("aux", "auxpass") for c in tok.children)
+
+
+def after_past_auxiliary(tok) -> bool:
+    """'was due to', 'had been scheduled for': a plan reported in the past, its date past by now."""
+    prev = tok.doc[tok.i - 1] if tok.i else None
+    if prev is not None and prev.lower_ == "been" and prev.i:
+        prev = tok.doc[prev.i - 1]
+    return prev is not None and prev.tag_ == "VBD"
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,7 @@ def rule_candidates(doc: Doc, doc_text: str, dct: date | None) -> list[Candidate
         for m in (m for s, e in spans.get(rule.anchor, ()) for m in rule.regex.finditer(text, s, e)):
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
             if "year" in groups and not groups["year"].isdigit():
-                groups["year"], groups["spelled"] = spelled_year(groups["year"]), "yes"
+                groups["words"], groups["year"], groups["spelled"] = groups["year"], spelled_year(groups["year"]), "yes"
             start, end = m.span("t") if "t" in groups else m.span()
             if text[end - 1] == ")" and "(" not in text[start:end]:
                 end -= 1  # "3:51 ET (20:51 UTC)"
@@ -161,42 +161,55 @@ def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | Non
     chosen = non_overlapping(rule_candidates(doc, doc_text, published), len(doc_text))
     chosen = sorted(chosen + entity_candidates(doc, doc_text, published, chosen), key=lambda c: c.start)
     sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
-    chosen = resolve_anaphors(chosen, sentence_starts)
+    chosen = resolve_anaphors(chosen, sentence_starts, published)
     return [date_row(article_id, text, c) for c in chosen]
 
 
 PERIOD_MODES = ("ago", "quarter", "year")  # count from the report's period, the last quarter or half named
 
 
-def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int]) -> list[Candidate]:
+def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: date | None = None) -> list[Candidate]:
     """Expressions that count from the narrative's last date (Timex.anaphor), in one pass. Modes:
     'unit' ('the following month') and 'ref' ('two days later', 'a year earlier') count from the last date at
     least as fine as the unit, the value at the unit's or the date's granularity; 'same' from the last date;
     'ago' ('profit fell from a year ago'), 'quarter' ('the year-ago quarter') and 'year' ('the 1988 period')
-    from the last quarter or half named, as earnings reports compare periods; 'clock' takes the nearest day in
-    its sentence. Comparisons ('a year ago', 'the same period last year') do not move the narrative."""
+    from the last quarter or half named, as earnings reports compare periods, or the year of 'the nine months'
+    ('to_date': a report's months so far in the year); 'clock' takes the nearest day in its sentence (else the
+    day the sentence before named). Comparisons ('a year ago', 'the same period last year') do not move the
+    narrative."""
     out, ref, period = [], None, None
+    ref_timex, ref_sentence = None, -1  # the last day named, for a time of day in the next sentence
     sentence_of = [bisect_right(sentence_starts, c.start) for c in chosen]
     for i, c in enumerate(chosen):
         t, anaphor = c.timex, c.timex.anaphor
         mode = anaphor[2] if anaphor else None
         if anaphor and mode == "clock":
-            day = day_in_sentence(chosen, i, sentence_of)
+            day = day_in_sentence(chosen, i, sentence_of) or (
+                ref_timex if ref_timex and ref_sentence == sentence_of[i] - 1 else None)
             if day and day.value and t.value:
                 c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
                                              anchored=day.anchored))
         elif anaphor and mode in PERIOD_MODES and period:
             c = replace(c, timex=from_reference(t, anaphor, period))
+        elif mode == "to_date":
+            period = year_to_date(period[0] if period else dct)
         elif anaphor and mode not in PERIOD_MODES and ref and follows(anaphor, ref):
             c = replace(c, timex=from_reference(t, anaphor, ref))
         t = c.timex
-        if mode not in (*PERIOD_MODES, "same") and t.type in ("DATE", "TIME") and t.granularity in GRANULARITY_RANK \
-                and (span := interval(t.value)):
+        if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") \
+                and t.granularity in GRANULARITY_RANK and (span := interval(t.value)):
             ref = (span[0], t.granularity, t.value)
+            if FULL_DATE.match(t.value) and not (t.type == "TIME" and t.anaphor):
+                ref_timex, ref_sentence = t, sentence_of[i]
             if t.granularity in ("quarter", "half"):
                 period = ref
         out.append(c)
     return out
+
+
+def year_to_date(day: date | None) -> tuple | None:
+    """DAY's year as the period 'the nine months' report on: compared 'with a year earlier', it is a year."""
+    return (date(day.year, 1, 1), "year", str(day.year)) if day else None
 
 
 def follows(anaphor: tuple[str, int, str], ref: tuple) -> bool:

@@ -86,6 +86,7 @@ CLASSES = {
               rf"(?:\s+in\s+the\s+(?P<inpart>morning|afternoon|evening|night))?"
               r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"),
     "named": alternation(LEX["named_time"]),
+    "decade_word": alternation(LEX["decade_word"]),
 }
 CLASSES["mod_prefix"] = r"(?:(?P<modword>early|mid|late|earlier|later)(?:\s+|-))?"
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -138,7 +139,7 @@ def anchor_words() -> dict[str, set[str]]:
                            *(p + "s" for p in LEX["part_of_day"])],
                "reference": LEX["reference"], "set": LEX["set"], "season": LEX["season"], "month": MONTHS,
                "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
-               "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand"]}
+               "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand", *LEX["decade_word"]]}
     out: dict[str, set[str]] = {}
     for name, words in classes.items():
         for phrase in words:
@@ -150,4 +151,5 @@ ANCHOR_WORDS = anchor_words()
 
 
 ANAPHORIC = set(LEX["anaphoric"])
+ATTRIBUTIVE_NOT_SET = set(LEX["attributive_not_set"])
 PERIOD_BEFORE = re.compile(rf"\b(?:{'|'.join(LEX['period_before'])})\s+$", re.IGNORECASE)

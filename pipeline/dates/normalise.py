@@ -10,6 +10,7 @@ from pipeline.dates.context import Context, tense_near
 from pipeline.dates.lexicon import (
     ANAPHORIC,
     ANCHOR_WORDS,
+    ATTRIBUTIVE_NOT_SET,
     APPROX,
     CATALOGUE_AFTER,
     DEADLINE,
@@ -34,6 +35,8 @@ from pipeline.dates.lexicon import (
 
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 LARGE_NUMBERS = {"hundred", "thousand", "million", "billion"}
+YEAR_WORDS = re.compile(r"(?:nineteen|twenty)[\s-]+[a-z]+ty[\s-][a-z]+$", re.IGNORECASE)  # never a count
+YEAR_TO_DATE = {"6", "9"}  # "the (first) nine months": a report's months so far in its year
 HALF_SUFFIX = re.compile(r"\s+and\s+a\s+half$|\s+1/2$|\s*½$")
 
 
@@ -84,19 +87,25 @@ def duration_value(n: str, unit: str) -> str:
     return f"PT{n}{code}" if is_time else f"P{n}{code}"
 
 
+NEW_DEADLINE = re.compile(r"\b(?:extended|postponed|delayed|moved|pushed\s+back|put\s+off)\s+(?:to|until|till)\s+$")
 NEAR_MONTHS = 3  # a month named in the present tense this close to publication, across a new year, is that one
 
 
 def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     """Year of a month named without one: the DCT's, moved by tense as HeidelTime does for news. After 'by',
-    'until' or 'through' (a deadline, whatever the tense), or in the present tense within NEAR_MONTHS ('when it
-    convenes in January', in December), the year that puts the month nearest the DCT."""
+    'until' or 'through' the next such month (a deadline ahead), or in the past tense the nearest one, as for a
+    deadline told in the past ('extended to Nov. 16', 'the Nov. 1 deadline'); in the present tense within
+    NEAR_MONTHS ('when it convenes in January', in December), the nearest one too."""
     if ctx.dct is None:
         return None, False
     y, m = ctx.dct.year, ctx.dct.month
     nearest = min((y - 1, y, y + 1), key=lambda c: abs((c - y) * 12 + month - m))
     tense = tense_near(ctx.doc, ctx.start, ctx.end)
-    if ctx.previous_word() in DEADLINE or (tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
+    deadline = ctx.previous_word() in DEADLINE
+    if deadline and tense != "past":
+        return (y if month >= m else y + 1), True  # "by August": a deadline still ahead
+    if deadline or NEW_DEADLINE.search(ctx.before()) or ctx.after(10).lstrip().startswith("deadline") or (
+            tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
         return nearest, True
     if tense == "past" and month > m:
         return y - 1, True
@@ -157,7 +166,7 @@ def year(g: dict, ctx: Context) -> Timex | None:
     """A number is a year only where it reads as one: not in a name ('Resolution 1718', 'Russell 2000 Index'; but
     'WWDC 2005'), a catalogue number ('2008 QH24') or a count ('1600 applicants'); spelled out after 'in'."""
     says_year = ctx.text[ctx.start:ctx.end].lower().startswith("the year")
-    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year):
+    if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year or YEAR_WORDS.match(g["words"])):
         return None
     name = NAME_BEFORE.search(ctx.before())
     if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
@@ -195,6 +204,8 @@ def century(g: dict, ctx: Context) -> Timex | None:
 
 
 def decade(g: dict, ctx: Context) -> Timex | None:
+    if g.get("decade_word"):  # "the nineties": of the 1900s, as news of any year writes the 2000s' in digits
+        return Timex("DATE", "19" + LEX["decade_word"][g["decade_word"].lower()], "decade", mod_of(g.get("modword")))
     digits = g["decade"].lstrip("'")
     if len(digits) == 2:
         digits = ("19" if int(digits) >= 30 else "20") + digits
@@ -302,11 +313,29 @@ def that_unit(g: dict, ctx: Context) -> Timex | None:
     return relative_date(ctx, g["unit"].lower(), 0, anaphoric=True)
 
 
+REPORTING = {"say", "tell", "report", "announce", "add", "note", "claim", "state", "insist", "warn", "argue",
+             "write", "explain", "confirm", "deny", "acknowledge", "estimate", "predict", "expect", "believe", "think"}
+
+
+def scheduled_present(ctx: Context) -> bool:
+    """'The minister meets her counterpart on Monday': a present-tense verb governing the weekday, in a sentence
+    with no past verb, tells a plan."""
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    if span is None:
+        return False
+    head = span.root.head
+    if head.dep_ == "prep":  # "meets him on Monday"
+        head = head.head
+    return head.tag_ in ("VBP", "VBZ") and head.lemma_ not in REPORTING and head.lemma_ != "be" \
+        and not any(tok.tag_ == "VBD" for tok in span.sent)  # "hurt", "cut": past forms tagged present
+
+
 def weekday(g: dict, ctx: Context) -> Timex:
     wd = WEEKDAYS[g["weekday"].lower()]
     if ctx.dct is None:
         return Timex("DATE", f"XXXX-WXX-{wd}", "day", mod_of(g.get("modword")))
-    direction = 1 if ctx.tense() == "future" else -1  # news reports the past unless the clause is future
+    # news reports the past unless the clause is future or tells a plan in the present
+    direction = 1 if ctx.tense() == "future" or scheduled_present(ctx) else -1
     return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", mod_of(g.get("modword")),
                  anchored=True)
 
@@ -383,7 +412,13 @@ def same_period(g: dict, ctx: Context) -> Timex | None:
 
 def range_dur(g: dict, ctx: Context) -> Timex | None:
     n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1]) if n else None
+    first = ctx.text[ctx.start:ctx.end].lower().startswith("the first")
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], anaphor=to_date(unit, n, first)) if n else None
+
+
+def to_date(unit: str, n: str | None, definite: bool) -> tuple[str, int, str] | None:
+    """'the (first) nine months' of a report: its months so far in the year (see resolve_anaphors)."""
+    return ("month", int(n), "to_date") if definite and unit == "month" and n in YEAR_TO_DATE else None
 
 
 def duration(g: dict, ctx: Context) -> Timex | None:
@@ -406,7 +441,8 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     if n is None:
         return None
     approx = APPROX.get(" ".join((g.get("approx") or "").lower().split()))
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx)
+    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx,
+                 anaphor=to_date(unit, n, bool(g.get("det"))))
 
 
 def bare_units(g: dict, ctx: Context) -> Timex:
@@ -417,17 +453,32 @@ def bare_units(g: dict, ctx: Context) -> Timex:
 def reference(g: dict, ctx: Context) -> Timex | None:
     if ctx.capitalised_name() or SIGNAL_AFTER.match(ctx.after()) and g["reference"].lower() == "soon":
         return None  # "as soon as", "soon after": a signal linking two events, no time of its own
+    if g["reference"].lower().endswith("future") and not_a_time(ctx):
+        return None  # "the future of our peoples", "the future looks bleak": prospects, not a time
     return Timex("DATE", LEX["reference"][" ".join(g["reference"].lower().split())], None)
+
+
+def not_a_time(ctx: Context) -> bool:
+    """A noun phrase that is the subject of its clause or has an 'of' complement."""
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    return span is not None and (span.root.dep_ in ("nsubj", "nsubjpass") or ctx.after(4).startswith(" of "))
 
 
 def set_(g: dict, ctx: Context) -> Timex | None:
     if ctx.capitalised_name():
         return None
     if g.get("set"):
+        if g["set"].lower() in ATTRIBUTIVE_NOT_SET and before_noun(ctx):
+            return None  # "its quarterly dividend", "daily flights": a kind of thing, as TimeML leaves it
         value, gran = LEX["set"][g["set"].lower()]
         return Timex("SET", value, gran)
     unit = unit_of(g["unit"])
     return Timex("SET", duration_value("1", unit), UNITS[unit][1])
+
+
+def before_noun(ctx: Context) -> bool:
+    span = ctx.doc.char_span(ctx.start, ctx.end, alignment_mode="expand")
+    return span is not None and span.end < len(ctx.doc) and ctx.doc[span.end].tag_ in ("NN", "NNS")
 
 
 PART_PM = {"afternoon": True, "evening": True, "morning": False}

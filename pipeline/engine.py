@@ -225,38 +225,49 @@ def exit_reason(exitcode: int | None) -> str:
     return f"worker died: exit status {exitcode}"
 
 
+class Process:
+    """One spawned worker process (a pool of one) and the tasks given to it, which it runs in order."""
+
+    def __init__(self) -> None:
+        # spawn, never fork: forking after spaCy and numpy are loaded can deadlock.
+        self.executor = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=ignore_interrupts)
+        self.tasks: deque[Task] = deque()
+        self.death = ""  # how it ended, once it has
+        self.blamed = False  # its death is charged to a task: the tasks after it are not to blame
+
+    def end(self) -> None:
+        """Note how the dead process ended and let its pool go."""
+        if self.death:
+            return
+        # The pool's own process table (private): BrokenProcessPool does not say how the process ended.
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        for process in processes:
+            process.join(timeout=5)
+        self.death = exit_reason(processes[0].exitcode if processes else None)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
 class LocalWorker:
-    """One spawned process running its tasks in order; replaced by a fresh one when it dies."""
+    """A worker slot: its process, replaced by a fresh one when it dies."""
 
     def __init__(self, done: queue.Queue):
         self.done = done
-        self.tasks: deque[Task] = deque()
-        self.executor = self.start()
-
-    @staticmethod
-    def start() -> ProcessPoolExecutor:
-        # spawn, never fork: forking after spaCy and numpy are loaded can deadlock.
-        return ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=ignore_interrupts)
+        self.process = Process()
 
     def submit(self, task: Task, work: Work, cfg: Config) -> None:
-        executor = self.executor
-        future = executor.submit(work, task.items, cfg)
-        self.tasks.append(task)
-        future.add_done_callback(lambda f: self.done.put((self, executor, task, f)))
+        try:
+            future = self.process.executor.submit(work, task.items, cfg)
+        except BrokenProcessPool:  # died since its last report: its tasks' failures are on their way
+            self.replace(self.process)
+            future = self.process.executor.submit(work, task.items, cfg)
+        process = self.process
+        process.tasks.append(task)
+        future.add_done_callback(lambda f: self.done.put((self, process, task, f)))
 
-    def exit_reason(self, executor: ProcessPoolExecutor) -> str:
-        # The pool's own process table (private): BrokenProcessPool does not say how the process ended.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        for process in processes:
-            process.join(timeout=5)
-        return exit_reason(processes[0].exitcode if processes else None)
-
-    def restart(self) -> str:
-        """Replace the dead process; the reason it died."""
-        dead, self.executor, self.tasks = self.executor, self.start(), deque()
-        reason = self.exit_reason(dead)
-        dead.shutdown(wait=False, cancel_futures=True)
-        return reason
+    def replace(self, dead: Process) -> None:
+        dead.end()
+        if dead is self.process:
+            self.process = Process()
 
 
 class LocalPool:
@@ -267,32 +278,33 @@ class LocalPool:
         self.workers = [LocalWorker(self.done) for _ in range(n)]
 
     def has_room(self) -> bool:
-        return any(len(w.tasks) < TASKS_PER_WORKER for w in self.workers)
+        return any(len(w.process.tasks) < TASKS_PER_WORKER for w in self.workers)
 
     def submit(self, task: Task, work: Work, cfg: Config) -> None:
-        min(self.workers, key=lambda w: len(w.tasks)).submit(task, work, cfg)
+        min(self.workers, key=lambda w: len(w.process.tasks)).submit(task, work, cfg)
 
     def next_done(self) -> tuple[Task, Any]:
-        worker, executor, task, future = self.done.get()
-        if executor is not worker.executor:
-            return task, LOST  # its worker died running the task before it
-        worker.tasks.popleft()  # one process runs its tasks in order: this one is the oldest
-        return task, result_or_death(future, worker.restart)
+        worker, process, task, future = self.done.get()
+        process.tasks.popleft()  # one process runs its tasks in order: this one is the oldest
+        try:
+            return task, future.result()
+        except BrokenProcessPool:
+            if process.blamed:
+                return task, LOST  # its process died running the task before it
+            process.blamed = True
+            worker.replace(process)
+            return task, Died(process.death)
+        except MemoryError as err:
+            return task, out_of_memory(err)
 
     def close(self) -> None:
         for worker in self.workers:
-            worker.executor.shutdown(wait=True, cancel_futures=True)
+            worker.process.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def result_or_death(future: Any, death_reason: Callable[[], str], count: int = 1,
-                    killed: tuple = (BrokenProcessPool,)) -> Any:
-    """FUTURE's tables, or Died when its worker died or the task ran out of memory."""
-    try:
-        return future.result()
-    except killed:
-        return Died(death_reason(), count)
-    except MemoryError as err:
-        return Died(f"MemoryError: needed more than memory_limit_mb ({err})", DEATHS_BEFORE_SPLIT)
+def out_of_memory(err: MemoryError) -> Died:
+    """A task beyond memory_limit_mb: its worker lives, the task is split at once."""
+    return Died(f"MemoryError: needed more than memory_limit_mb ({err})", DEATHS_BEFORE_SPLIT)
 
 
 def run_local(batches: Iterable[Batch], cfg: Config, work: Work = process_batch) -> Results:
@@ -361,8 +373,12 @@ class DaskPool:
     def next_done(self) -> tuple[Task, Any]:
         task, future = self.done.get()
         self.running -= 1
-        return task, result_or_death(future, lambda: "worker died: killed Dask workers twice", DEATHS_BEFORE_SPLIT,
-                                     self.killed)
+        try:
+            return task, future.result()
+        except self.killed:
+            return task, Died("worker died: killed Dask workers twice", DEATHS_BEFORE_SPLIT)
+        except MemoryError as err:
+            return task, out_of_memory(err)
 
 
 def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import time
 from collections import deque
 from dataclasses import replace
 
@@ -196,3 +197,18 @@ def test_workers_memory_limit_is_lifted_after_the_block():
     with engine.memory_limit(50), pytest.raises(MemoryError):
         bytearray(300 * 2**20)
     assert len(bytearray(300 * 2**20)) == 300 * 2**20
+
+
+def test_workers_task_given_to_a_process_that_just_died_runs_in_its_replacement(cfg):
+    pool = engine.LocalPool(1)
+    try:
+        killer, next_task = engine.Task(0, 0, items(KILLER)), engine.Task(1, 0, items("a1"))
+        pool.submit(killer, echo_or_die, cfg)
+        while pool.done.empty():  # the death is known to its pool, not yet to the supervisor
+            time.sleep(0.05)
+        pool.submit(next_task, echo_or_die, cfg)
+        first, second = pool.next_done(), pool.next_done()
+    finally:
+        pool.close()
+    assert first[0] is killer and first[1].reason == "worker died: killed by signal 9 (SIGKILL)"
+    assert second[0] is next_task and done_ids([(None, second[1])]) == ["a1"]

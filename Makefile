@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INPUT ?= seeds
 OUTPUT ?= outputs
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint bench clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check pipeline tests scripts
+	$(VENV)/bin/ruff format --check pipeline tests scripts
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) scripts/bench.py

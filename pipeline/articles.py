@@ -67,7 +67,7 @@ class Article:
     def __setstate__(self, state: list) -> None:
         """Unpickle; fields added since STATE was pickled (e.g. in a parse cache) take their defaults."""
         names = fields(self)
-        for field, value in zip(names, [*state, *(f.default for f in names[len(state):])]):
+        for field, value in zip(names, [*state, *(f.default for f in names[len(state) :])]):
             object.__setattr__(self, field.name, value)
 
     @property
@@ -134,7 +134,7 @@ def recased(word: str, seen: dict[str, str]) -> str:
 
 
 def is_acronym_shaped(word: str) -> bool:
-    """"UN", "NYC", "PCT": two letters, or three without a vowel ("NEW" and "GET" are words)."""
+    """ "UN", "NYC", "PCT": two letters, or three without a vowel ("NEW" and "GET" are words)."""
     return len(word) == 2 or len(word) == 3 and not any(c in "AEIOU" for c in word)
 
 
@@ -167,8 +167,11 @@ def clean(value: str) -> str:
 
 
 # Absolute dates only: "yesterday" or "Tuesday" would be read against today, not the article's day.
-ABSOLUTE_DATES = {"PARSERS": ["custom-formats", "absolute-time"], "REQUIRE_PARTS": ["day", "month", "year"],
-                  "STRICT_PARSING": True}
+ABSOLUTE_DATES = {
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "STRICT_PARSING": True,
+}
 
 
 def parse_date(value: object) -> date | None:
@@ -210,12 +213,15 @@ def check_text(text: object) -> str:
     if not text.strip():
         raise InputError("text is empty")
     if len(text) > MAX_ARTICLE_CHARS:
-        raise InputError(f"text has {len(text):,} characters, more than the {MAX_ARTICLE_CHARS:,} "
-                         f"an article may have: split it into several articles")
+        raise InputError(
+            f"text has {len(text):,} characters, more than the {MAX_ARTICLE_CHARS:,} "
+            f"an article may have: split it into several articles"
+        )
     controls = sum(1 for c in text if c < " " and c not in TEXT_CONTROLS)
     if controls > max(2, MAX_CONTROL_SHARE * len(text)):
-        raise InputError(f"looks like a binary file, not text: {controls:,} of {len(text):,} "
-                         f"characters are control characters")
+        raise InputError(
+            f"looks like a binary file, not text: {controls:,} of {len(text):,} characters are control characters"
+        )
     return clean(text)
 
 
@@ -237,8 +243,9 @@ def read_published(*values: object) -> tuple[date | None, str | None]:
     return None, problem
 
 
-def make_article(article_id: str, source: str, text: object, meta: dict, *, where: str = "",
-                 payload_sha256: str | None = None) -> Article:
+def make_article(
+    article_id: str, source: str, text: object, meta: dict, *, where: str = "", payload_sha256: str | None = None
+) -> Article:
     """An Article from TEXT and META's published, title and url; WHERE names the metadata's file in messages."""
     text = check_text(text)
     header = DATE_HEADER.match(text)

@@ -48,8 +48,17 @@ CSV = Kind("csv", "pipeline.tabular", "read_csv", takes_columns=True)
 PARQUET = Kind("parquet", "pipeline.tabular", "read_parquet", takes_columns=True)
 HTML = Kind("html", "pipeline.web", "read_html", "web", ("trafilatura", "htmldate", "lxml_html_clean"))
 WARC = Kind("warc", "pipeline.web", "read_warc", "web", ("warcio", "trafilatura", "htmldate", "lxml_html_clean"))
-KINDS = {".jsonl.gz": JSONL, ".warc.gz": WARC, ".txt": TXT, ".jsonl": JSONL, ".csv": CSV, ".parquet": PARQUET,
-         ".html": HTML, ".htm": HTML, ".warc": WARC}
+KINDS = {
+    ".jsonl.gz": JSONL,
+    ".warc.gz": WARC,
+    ".txt": TXT,
+    ".jsonl": JSONL,
+    ".csv": CSV,
+    ".parquet": PARQUET,
+    ".html": HTML,
+    ".htm": HTML,
+    ".warc": WARC,
+}
 
 
 class InputMissing(ValueError):
@@ -120,7 +129,7 @@ def is_url(spec: str | os.PathLike) -> bool:
 
 
 def local_path(spec: str | os.PathLike) -> Path:
-    return Path(spec[len("file://"):] if isinstance(spec, str) and spec.startswith("file://") else spec)
+    return Path(spec[len("file://") :] if isinstance(spec, str) and spec.startswith("file://") else spec)
 
 
 def remote_root(url: str) -> tuple[Any, str]:
@@ -172,8 +181,9 @@ def check_regular_file(path) -> None:
     raise InputError("is a directory, not a file" if path.is_dir() else "not a regular file (a pipe, socket or device)")
 
 
-def read_file(path, kind: Kind | None = None, columns: Mapping[str, str] | None = None
-              ) -> Iterator[Article | ErrorRow | Skipped]:
+def read_file(
+    path, kind: Kind | None = None, columns: Mapping[str, str] | None = None
+) -> Iterator[Article | ErrorRow | Skipped]:
     """The articles of one input file of KIND (by default its name's), the reasons they could not be read, and
     the records skipped."""
     try:
@@ -203,12 +213,15 @@ def sort_inputs(paths: list, stats: InputStats) -> list[tuple[Any, Kind]]:
 def check_extras(kinds: set[Kind]) -> None:
     for kind in sorted(kinds, key=lambda k: k.name):
         if kind.extra and (missing := kind.missing()):
-            raise MissingExtra(f"reading .{kind.name} inputs needs the optional '{kind.extra}' libraries "
-                               f"({', '.join(missing)} missing): pip install 'news-pipeline[{kind.extra}]'")
+            raise MissingExtra(
+                f"reading .{kind.name} inputs needs the optional '{kind.extra}' libraries "
+                f"({', '.join(missing)} missing): pip install 'news-pipeline[{kind.extra}]'"
+            )
 
 
-def read_articles(root: str | os.PathLike, *, columns: Mapping[str, str] | None = None,
-                  stats: InputStats | None = None) -> Iterator[Article | ErrorRow]:
+def read_articles(
+    root: str | os.PathLike, *, columns: Mapping[str, str] | None = None, stats: InputStats | None = None
+) -> Iterator[Article | ErrorRow]:
     """Articles of every input under ROOT, first-seen id winning; duplicates and unreadable dates become errors.
 
     COLUMNS maps id, text, published, title, url to the column names of CSV and Parquet inputs. STATS, when
@@ -226,8 +239,12 @@ def read_articles(root: str | os.PathLike, *, columns: Mapping[str, str] | None 
                 continue
             if isinstance(item, Article):
                 if item.article_id in seen:
-                    item = ErrorRow(item.source, item.article_id, "read",
-                                    f"duplicate article id {item.article_id!r}: an earlier input has it")
+                    item = ErrorRow(
+                        item.source,
+                        item.article_id,
+                        "read",
+                        f"duplicate article id {item.article_id!r}: an earlier input has it",
+                    )
                 else:
                     seen.add(item.article_id)
                     problem = date_error(item)

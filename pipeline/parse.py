@@ -86,7 +86,7 @@ def _pipe(articles: list[Article], nlp: Language, cfg: Config) -> Iterator[tuple
 
 def sentence_rows(doc: Doc, article: Article) -> list[SentenceRow]:
     """One row per sentence, whitespace trimmed, text taken from the original article."""
-    out = []
+    out: list[SentenceRow] = []
     for sent in doc.sents:
         start, end = trimmed(article.text, sent.start_char, sent.end_char)
         if start < end:

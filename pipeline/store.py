@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,8 +198,10 @@ class FsspecOutput(Output):
     @contextmanager
     def locked(self, run_id: str) -> Iterator[None]:
         """A file naming this run, deleted at the end; one left by a dead run must be deleted by hand."""
-        self._create_lock_file(f"run {run_id} on {socket.gethostname()} (pid {os.getpid()}) "
-                               f"since {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+        self._create_lock_file(
+            f"run {run_id} on {socket.gethostname()} (pid {os.getpid()}) "
+            f"since {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        )
         try:
             yield
         finally:
@@ -218,8 +220,11 @@ class FsspecOutput(Output):
             self.fs.pipe_file(path, holder.encode())
 
     def _locked(self) -> OutputLocked:
-        return OutputLocked(self.locked_message(f", written by {self._lock_holder()}; if that run has died, "
-                                                "delete the lock file and run again"))
+        return OutputLocked(
+            self.locked_message(
+                f", written by {self._lock_holder()}; if that run has died, delete the lock file and run again"
+            )
+        )
 
     def _lock_holder(self) -> str:
         try:

@@ -38,8 +38,16 @@ def page_article(page: bytes, article_id: str, source: str, url: str | None = No
 def main_text(page: bytes, url: str | None) -> Document | None:
     """trafilatura's main text and metadata of PAGE."""
     # fast: no fallback extractors, which take bylines, captions and teasers in with a short article's text.
-    found = trafilatura.bare_extraction(page, url=url, with_metadata=True, fast=True, favor_precision=True,
-                                        include_comments=False, include_tables=False, include_images=False)
+    found = trafilatura.bare_extraction(
+        page,
+        url=url,
+        with_metadata=True,
+        fast=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+    )
     return found if isinstance(found, Document) else None
 
 

@@ -13,14 +13,14 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.entities import MENTION_COLUMNS, entity_rows  # noqa: E402
-from pipeline.entities.resolve import (  # noqa: E402
+from pipeline.entities import MENTION_COLUMNS, entity_rows
+from pipeline.entities.resolve import (
     RESOLVE_COLUMNS,
     canonical_mentions,
     canonical_quotes,
     resolve,
 )
-from pipeline.write import to_arrow  # noqa: E402
+from pipeline.write import to_arrow
 
 
 def main(out: Path) -> None:

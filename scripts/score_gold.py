@@ -35,9 +35,9 @@ def prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> str:
 
 
 def score_entities(gold: list[dict], mentions: pd.DataFrame) -> tuple[int, int, int, int]:
-    forms = {eid: {(norm(t), l) for t, l in zip(g.text, g.label)} for eid, g in mentions.groupby("entity_id")}
-    predicted = {eid for eid, fl in forms.items() if any(l in CORE_LABELS for _, l in fl)}
-    gold_keys = [{(norm(m), l) for m in g["mentions"] for l in {g["type"], *g.get("alt_types", [])}} for g in gold]
+    forms = {eid: {(norm(t), lab) for t, lab in zip(g.text, g.label)} for eid, g in mentions.groupby("entity_id")}
+    predicted = {eid for eid, fl in forms.items() if any(lab in CORE_LABELS for _, lab in fl)}
+    gold_keys = [{(norm(m), lab) for m in g["mentions"] for lab in {g["type"], *g.get("alt_types", [])}} for g in gold]
     hit_pred = sum(any(forms[e] & keys for keys in gold_keys) for e in predicted)
     hit_gold = sum(any(forms[e] & keys for e in forms) for keys in gold_keys)
     return hit_pred, len(predicted), hit_gold, len(gold)
@@ -74,9 +74,11 @@ def main(out: str, gold_path: str = "../shared/gold/seeds.json") -> None:
     for art in gold["articles"]:
         aid = ids[Path(art["file"]).stem]
         pick = {n: t[t.article_id == aid] for n, t in tables.items()}
-        for area, counts in (("entities", score_entities(art["entities"], pick["mentions"])),
-                             ("dates", score_spans(art["dates"], pick["dates"], "value", "value")),
-                             ("quotes", score_spans(art["quotes"], pick["quotes"], "speaker_text", "speaker_text"))):
+        for area, counts in (
+            ("entities", score_entities(art["entities"], pick["mentions"])),
+            ("dates", score_spans(art["dates"], pick["dates"], "value", "value")),
+            ("quotes", score_spans(art["quotes"], pick["quotes"], "speaker_text", "speaker_text")),
+        ):
             totals[area] = [a + b for a, b in zip(totals[area], counts)]
     print("entities (canonical)   ", prf(*totals["entities"]))
     d, q = totals["dates"], totals["quotes"]

@@ -54,10 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     with pred.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(asdict(r), default=str) + "\n")
-    print(f"{len(articles)} articles, {len(rows)} dates; parse {parse_s:.2f}s, extract_dates {extract_s:.2f}s "
-          f"({100 * extract_s / max(parse_s, 1e-9):.1f}% of parse)")
-    cmd = [sys.executable, str(a.scorer), "--gold", str(a.dev / "gold.json"), "--pred", str(pred),
-           "--txt-dir", str(a.dev / "txt"), "--errors", str(a.out / "errors.tsv")]
+    print(
+        f"{len(articles)} articles, {len(rows)} dates; parse {parse_s:.2f}s, extract_dates {extract_s:.2f}s "
+        f"({100 * extract_s / max(parse_s, 1e-9):.1f}% of parse)"
+    )
+    cmd = [
+        sys.executable,
+        str(a.scorer),
+        "--gold",
+        str(a.dev / "gold.json"),
+        "--pred",
+        str(pred),
+        "--txt-dir",
+        str(a.dev / "txt"),
+        "--errors",
+        str(a.out / "errors.tsv"),
+    ]
     return subprocess.run(cmd, check=False).returncode
 
 

@@ -77,9 +77,12 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
                 print(f"  FALSE {aid} [{q.kind}] {q.text[:70]!r} <- {q.speaker_text} ({q.cue})")
             elif verbose and not any(same_speaker(ps, gs) for gs, _ in hits):
                 print(f"  SPEAKER {aid} {q.text[:50]!r} <- {q.speaker_text} (gold {hits[0][1]['speaker_text']})")
-    return {"content": prf(c["pred_ok"], c["pred"], c["gold_ok"], c["gold"]),
-            "speaker": prf(c["pred_spk"], c["pred"], c["gold_spk"], c["gold"]),
-            "counts": (c["pred"], c["gold"]), "kind": c["kind"] / max(c["gold_ok"], 1)}
+    return {
+        "content": prf(c["pred_ok"], c["pred"], c["gold_ok"], c["gold"]),
+        "speaker": prf(c["pred_spk"], c["pred"], c["gold_spk"], c["gold"]),
+        "counts": (c["pred"], c["gold"]),
+        "kind": c["kind"] / max(c["gold_ok"], 1),
+    }
 
 
 def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
@@ -96,8 +99,11 @@ def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
 
 def bench(articles_path: Path, cfg: Config) -> str:
     """Seconds spent parsing the articles and extracting their quotes, as one line."""
-    items = [a for a in (read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
-             if isinstance(a, Article)]
+    items = [
+        a
+        for a in (read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
+        if isinstance(a, Article)
+    ]
     nlp = model_for(cfg)
     t0 = time.perf_counter()
     docs = list(parse(items, nlp, cfg))
@@ -107,8 +113,10 @@ def bench(articles_path: Path, cfg: Config) -> str:
     for (doc, a), m in zip(docs, mentions):
         extract_quotes(doc, article_id=a.article_id, text=a.text, mentions=m)
     t3 = time.perf_counter()
-    return (f"timing: spaCy parse {t1 - t0:.2f}s ({', '.join(nlp.pipe_names)}), quotes {t3 - t2:.3f}s "
-            f"= {100 * (t3 - t2) / (t1 - t0):.1f}% of the parse, {len(items)} articles")
+    return (
+        f"timing: spaCy parse {t1 - t0:.2f}s ({', '.join(nlp.pipe_names)}), quotes {t3 - t2:.3f}s "
+        f"= {100 * (t3 - t2) / (t1 - t0):.1f}% of the parse, {len(items)} articles"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

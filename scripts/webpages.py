@@ -52,8 +52,10 @@ you relevant advertising. By continuing you agree to our cookie policy.</p><butt
 <p>&copy; 2024 The Daily Example. All rights reserved.</p></footer>
 </body></html>
 """
-READ_MORE = ('<p class="teaser"><a href="/more">READ MORE: Five things to know about this story '
-             '[ ... Opens in new window ]</a></p>')
+READ_MORE = (
+    '<p class="teaser"><a href="/more">READ MORE: Five things to know about this story '
+    "[ ... Opens in new window ]</a></p>"
+)
 
 
 def date_markup(published: str | None, style: str) -> tuple[str, str]:
@@ -73,8 +75,13 @@ def page_of(record: dict, style: str = "meta") -> str:
     paragraphs = [f"<p>{html.escape(p.strip())}</p>" for p in record["text"].split("\n\n") if p.strip()]
     body = "\n".join(paragraphs[:1] + [READ_MORE] + paragraphs[1:])
     head, line = date_markup(record.get("published"), style)
-    return PAGE.format(title=html.escape(record.get("title") or ""), url=html.escape(url_of(record)),
-                       date_meta=head, date_line=line, body=body)
+    return PAGE.format(
+        title=html.escape(record.get("title") or ""),
+        url=html.escape(url_of(record)),
+        date_meta=head,
+        date_line=line,
+        body=body,
+    )
 
 
 def url_of(record: dict) -> str:
@@ -93,17 +100,28 @@ def write_warc(records: list[dict], stream, extra: list[tuple[str, str, str, byt
 
     writer = WARCWriter(stream, gzip=True)
     writer.write_record(writer.create_warcinfo_record("pages.warc.gz", {"software": "scripts/webpages.py"}))
-    pages = [(url_of(r), "200 OK", "text/html; charset=utf-8",
-              page_of(r, DATE_STYLES[i % len(DATE_STYLES)]).encode()) for i, r in enumerate(records)]
+    pages = [
+        (url_of(r), "200 OK", "text/html; charset=utf-8", page_of(r, DATE_STYLES[i % len(DATE_STYLES)]).encode())
+        for i, r in enumerate(records)
+    ]
     for url, status, content_type, payload in [*pages, *extra]:
-        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
-                                            http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", [],
-                                                                          is_http_request=True))
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", [], is_http_request=True),
+        )
         writer.write_record(request)
         headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(
-            url, "response", payload=io.BytesIO(payload), http_headers=headers,
-            warc_headers_dict={"WARC-Record-ID": record_id_of(url)}))
+        writer.write_record(
+            writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(payload),
+                http_headers=headers,
+                warc_headers_dict={"WARC-Record-ID": record_id_of(url)},
+            )
+        )
 
 
 def main() -> None:

@@ -26,10 +26,17 @@ from pipeline.rows import ErrorRow
 TEXT = "Steve Witkoff met Rustem Umerov in Miami."
 
 
-@pytest.mark.parametrize("data", [
-    TEXT.encode("utf-8"), b"\xef\xbb\xbf" + TEXT.encode(), TEXT.encode("utf-16"), TEXT.encode("utf-16-le"),
-    TEXT.encode("utf-16-be"), TEXT.encode("utf-32"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + TEXT.encode(),
+        TEXT.encode("utf-16"),
+        TEXT.encode("utf-16-le"),
+        TEXT.encode("utf-16-be"),
+        TEXT.encode("utf-32"),
+    ],
+)
 def test_articles_decode_utf8_and_utf16_variants(data):
     assert decode(data) == TEXT
 
@@ -40,10 +47,16 @@ def test_articles_decode_rejects_undecodable(data):
         decode(data)
 
 
-@pytest.mark.parametrize("text, message", [
-    (None, "missing"), (42, "not a string"), ("", "empty"), (" \n\t ", "empty"),
-    ("\x01\x02\x03\x04" * 50 + "ok", "binary"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (None, "missing"),
+        (42, "not a string"),
+        ("", "empty"),
+        (" \n\t ", "empty"),
+        ("\x01\x02\x03\x04" * 50 + "ok", "binary"),
+    ],
+)
 def test_articles_check_text_rejects(text, message):
     with pytest.raises(InputError, match=message):
         check_text(text)
@@ -54,33 +67,45 @@ def test_articles_check_text_keeps_length(text):
     assert len(check_text(text)) == len(text)
 
 
-@pytest.mark.parametrize("text, published, header_end", [
-    ("date 2025-11-20\nHe said.", date(2025, 11, 20), 16),
-    ("date 2025-11-20\r\nHe said.", date(2025, 11, 20), 17),
-    ("date 2025-11-20\rHe said.", date(2025, 11, 20), 16),
-    ("  date 2025-11-20 He said.", date(2025, 11, 20), 18),
-    ("He said on date 2025-11-20.", None, 0),
-])
+@pytest.mark.parametrize(
+    "text, published, header_end",
+    [
+        ("date 2025-11-20\nHe said.", date(2025, 11, 20), 16),
+        ("date 2025-11-20\r\nHe said.", date(2025, 11, 20), 17),
+        ("date 2025-11-20\rHe said.", date(2025, 11, 20), 16),
+        ("  date 2025-11-20 He said.", date(2025, 11, 20), 18),
+        ("He said on date 2025-11-20.", None, 0),
+    ],
+)
 def test_articles_date_header_with_any_line_end(text, published, header_end):
     article = make_article("a", "s", text, {})
     assert (article.published, article.header_end) == (published, header_end)
 
 
-@pytest.mark.parametrize("text, parser_text", [
-    ("met \u2066Steve Witkoff\u2069 in", "met  Steve Witkoff  in"),  # isolates around a name become spaces
-    ("met Steve Wit\u200bkoff in", "met Steve Wit\u200bkoff in"),  # zero-width inside a word stays
-    ("met\x07 Steve\x00 Witkoff", "met  Steve  Witkoff"),
-    ("Ukraine\u02bcs envoy", "Ukraine\u2019s envoy"),
-])
+@pytest.mark.parametrize(
+    "text, parser_text",
+    [
+        ("met \u2066Steve Witkoff\u2069 in", "met  Steve Witkoff  in"),  # isolates around a name become spaces
+        ("met Steve Wit\u200bkoff in", "met Steve Wit\u200bkoff in"),  # zero-width inside a word stays
+        ("met\x07 Steve\x00 Witkoff", "met  Steve  Witkoff"),
+        ("Ukraine\u02bcs envoy", "Ukraine\u2019s envoy"),
+    ],
+)
 def test_articles_text_for_parser_same_length(text, parser_text):
     article = make_article("a", "s", text, {})
     assert article.text_for_parser() == parser_text
     assert len(article.text_for_parser()) == len(article.text)
 
 
-@pytest.mark.parametrize("record, expected", [
-    ({"id": "x1"}, "x1"), ({"id": 7}, "7"), ({"id": "../../x"}, "../../x"), ({"id": "a/b"}, "a/b"),
-])
+@pytest.mark.parametrize(
+    "record, expected",
+    [
+        ({"id": "x1"}, "x1"),
+        ({"id": 7}, "7"),
+        ({"id": "../../x"}, "../../x"),
+        ({"id": "a/b"}, "a/b"),
+    ],
+)
 def test_articles_record_id_kept_verbatim(record, expected):
     assert record_id(record) == expected
 
@@ -91,20 +116,28 @@ def test_articles_record_id_rejects(record):
         record_id(record)
 
 
-@pytest.mark.parametrize("err, words", [
-    (FileNotFoundError(2, "No such file"), "disappeared"), (PermissionError(13, "Denied"), "permission denied"),
-    (IsADirectoryError(21, "Is a directory"), "directory"), (OSError(5, "Input/output error"), "Input/output"),
-    (RecursionError(), "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "err, words",
+    [
+        (FileNotFoundError(2, "No such file"), "disappeared"),
+        (PermissionError(13, "Denied"), "permission denied"),
+        (IsADirectoryError(21, "Is a directory"), "directory"),
+        (OSError(5, "Input/output error"), "Input/output"),
+        (RecursionError(), "nested too deeply"),
+    ],
+)
 def test_articles_reason_in_words(err, words):
     assert words in reason(err)
 
 
-@pytest.mark.parametrize("lines, kinds", [
-    ([{"id": "a", "text": TEXT}, {"id": "b", "text": TEXT}], ["a", "b"]),
-    (["{broken", {"id": "b", "text": TEXT}], [ErrorRow, "b"]),
-    ([[1, 2], 3, "just a string", {"id": "c"}], [ErrorRow] * 4),
-])
+@pytest.mark.parametrize(
+    "lines, kinds",
+    [
+        ([{"id": "a", "text": TEXT}, {"id": "b", "text": TEXT}], ["a", "b"]),
+        (["{broken", {"id": "b", "text": TEXT}], [ErrorRow, "b"]),
+        ([[1, 2], 3, "just a string", {"id": "c"}], [ErrorRow] * 4),
+    ],
+)
 def test_articles_jsonl_one_item_per_line(tmp_path, lines, kinds):
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n\n")
@@ -113,10 +146,13 @@ def test_articles_jsonl_one_item_per_line(tmp_path, lines, kinds):
     assert all(isinstance(i, Article) or (i.stage == "read" and i.error) for i in items)
 
 
-@pytest.mark.parametrize("sidecar, expected", [
-    ({"published": "2025-11-20", "title": "T", "url": "u"}, (date(2025, 11, 20), "T", "u")),
-    ({"title": 5, "url": ["x"]}, (None, None, None)),
-])
+@pytest.mark.parametrize(
+    "sidecar, expected",
+    [
+        ({"published": "2025-11-20", "title": "T", "url": "u"}, (date(2025, 11, 20), "T", "u")),
+        ({"title": 5, "url": ["x"]}, (None, None, None)),
+    ],
+)
 def test_articles_sidecar_metadata(tmp_path, sidecar, expected):
     (tmp_path / "a.txt").write_text(TEXT)
     (tmp_path / "a.json").write_text(json.dumps(sidecar))
@@ -124,18 +160,23 @@ def test_articles_sidecar_metadata(tmp_path, sidecar, expected):
     assert (article.published, article.title, article.url) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2025-11-20", date(2025, 11, 20)),
-    ("2008-02-11T12:30:00Z", date(2008, 2, 11)),
-    ("2008-02-11T23:30:00-05:00", date(2008, 2, 11)),  # the day as the publisher wrote it
-    ("March 5, 2020", date(2020, 3, 5)),
-    ("5 March 2020", date(2020, 3, 5)),
-    ("Mon, 11 Feb 2008 23:30:00 -0500", date(2008, 2, 11)),  # RFC 2822, as in RSS feeds
-    ("Tue, 03 Jun 2003 09:39:21 GMT", date(2003, 6, 3)),
-    (datetime(2020, 3, 5, 8, 0), date(2020, 3, 5)),  # a Parquet timestamp
-    (date(2020, 3, 5), date(2020, 3, 5)),
-    (None, None), ("", None), ("  ", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2025-11-20", date(2025, 11, 20)),
+        ("2008-02-11T12:30:00Z", date(2008, 2, 11)),
+        ("2008-02-11T23:30:00-05:00", date(2008, 2, 11)),  # the day as the publisher wrote it
+        ("March 5, 2020", date(2020, 3, 5)),
+        ("5 March 2020", date(2020, 3, 5)),
+        ("Mon, 11 Feb 2008 23:30:00 -0500", date(2008, 2, 11)),  # RFC 2822, as in RSS feeds
+        ("Tue, 03 Jun 2003 09:39:21 GMT", date(2003, 6, 3)),
+        (datetime(2020, 3, 5, 8, 0), date(2020, 3, 5)),  # a Parquet timestamp
+        (date(2020, 3, 5), date(2020, 3, 5)),
+        (None, None),
+        ("", None),
+        ("  ", None),
+    ],
+)
 def test_articles_parse_date_common_formats(value, expected):
     assert parse_date(value) == expected
 
@@ -146,12 +187,15 @@ def test_articles_parse_date_rejects_relative_partial_and_impossible(value):
         parse_date(value)
 
 
-@pytest.mark.parametrize("meta, text, published, problem", [
-    ({"published": "March 5, 2020"}, TEXT, date(2020, 3, 5), None),
-    ({"published": "yesterday"}, TEXT, None, "'yesterday' could not be read"),
-    ({"published": "yesterday"}, "date 2025-11-20\n" + TEXT, date(2025, 11, 20), "'yesterday' could not be read"),
-    ({}, "date 2025-13-45\n" + TEXT, None, "'2025-13-45' could not be read"),
-])
+@pytest.mark.parametrize(
+    "meta, text, published, problem",
+    [
+        ({"published": "March 5, 2020"}, TEXT, date(2020, 3, 5), None),
+        ({"published": "yesterday"}, TEXT, None, "'yesterday' could not be read"),
+        ({"published": "yesterday"}, "date 2025-11-20\n" + TEXT, date(2025, 11, 20), "'yesterday' could not be read"),
+        ({}, "date 2025-13-45\n" + TEXT, None, "'2025-13-45' could not be read"),
+    ],
+)
 def test_articles_unreadable_date_keeps_the_article(meta, text, published, problem):
     article = make_article("a", "s", text, meta)
     assert article.published == published
@@ -184,9 +228,15 @@ def test_articles_header_blanked_in_one_place(text, end):
 def test_articles_unpickled_from_an_older_version_gets_new_fields_defaults():
     article = make_article("a", "s", "date 2025-11-20\n" + TEXT, {"title": "T"})
     old = Article.__new__(Article)
-    old.__setstate__([getattr(article, name) for name in
-                      ("article_id", "source", "text", "published", "title", "url", "header_end")])
-    assert (old.published, old.header_end, old.published_error, old.payload_sha256) == (article.published, 16, None, None)
+    old.__setstate__(
+        [getattr(article, name) for name in ("article_id", "source", "text", "published", "title", "url", "header_end")]
+    )
+    assert (old.published, old.header_end, old.published_error, old.payload_sha256) == (
+        article.published,
+        16,
+        None,
+        None,
+    )
     assert old.content_sha256 == article.content_sha256
 
 
@@ -196,8 +246,12 @@ def test_articles_date_header_is_no_date_expression(parse_text):
     assert [(r.text, r.value) for r in rows] == [("Monday", "2025-11-17")]
 
 
-@pytest.mark.parametrize("text, outcome", [
-    (TEXT, "(kept with published null)"), ("date 2025-11-20\n" + TEXT, "(the date header gives 2025-11-20)"),
-])
+@pytest.mark.parametrize(
+    "text, outcome",
+    [
+        (TEXT, "(kept with published null)"),
+        ("date 2025-11-20\n" + TEXT, "(the date header gives 2025-11-20)"),
+    ],
+)
 def test_articles_unreadable_date_message_says_what_was_kept(text, outcome):
     assert make_article("a", "s", text, {"published": "soon"}).published_error.endswith(outcome)

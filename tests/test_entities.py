@@ -148,6 +148,8 @@ def test_entities_different_names_keep_different_ids(a, b):
      "The United States imposed sanctions on Monday."],
     ["Andriy Yermak, the chief of staff, resigned on Friday.", "Andrii Yermak, the chief of staff, resigned on Friday."],
     ["The plan was sent to Mr Zelenskiy on Monday.", "Volodymyr Zelenskyy rejected the plan on Monday."],
+    ["N. Korea fired two missiles on Monday.", "North Korea fired two missiles on Monday."],
+    ["Flights to Burma resumed on Monday.", "Flights to Myanmar resumed on Monday."],
 ])
 def test_entities_same_id_across_articles(mentions_of, texts):
     ids = set()
@@ -291,7 +293,12 @@ def hand_doc(nlp, words: list[str], spaces: list[bool], ents: list[tuple[int, in
     (["Otago", "245-6", "at", "Dunedin"], [True, True, True, False], [(0, 2, "ORG"), (3, 4, "GPE")],
      {"Otago", "Dunedin"}),
     (["Peru", "-", "Juan", "Torres"], [True, True, True, False], [(0, 4, "PERSON")], {"Peru", "Juan Torres"}),
-    # controls: a hyphen inside a name and a name on one line stay whole
+    # a result the tokenizer split into "5", "-", "0" ends a name of any label
+    (["Liechtenstein", "5", "-", "0", "Andorra"], [True, False, False, True, False], [(0, 4, "FAC"), (4, 5, "GPE")],
+     {"Liechtenstein", "Andorra"}),
+    # controls: a hyphen inside a name, a catalogue number and a name on one line stay whole
+    (["star", "GSC", "02620", "-", "00648"], [True, True, False, False, False], [(1, 5, "PRODUCT")],
+     {"GSC 02620-00648"}),
     (["Guinea", "-", "Bissau", "voted"], [False, False, True, False], [(0, 3, "GPE")], {"Guinea-Bissau"}),
     (["Boeing", "747", "landed"], [True, True, False], [(0, 2, "PRODUCT")], {"Boeing 747"}),
 ])
@@ -398,6 +405,8 @@ WOOLMER = {
 }
 
 
+BOB_OFTEN = {"bob": WOOLMER["bob"], "bob2": [("Bob Woolmer", "Bob Woolmer", "PERSON"), ("Warwickshire", "Warwickshire", "ORG")],
+             "bob3": [("Bob Woolmer", "Bob Woolmer", "PERSON"), ("South Africa", "South Africa", "GPE")]}
 BOB_CONTEXT = [("Jamaica", "Jamaica", "GPE"), ("Inzamam-ul-Haq", "Inzamam-ul-Haq", "PERSON"),
                ("Kingston", "Kingston", "GPE")]
 
@@ -405,8 +414,13 @@ BOB_CONTEXT = [("Jamaica", "Jamaica", "GPE"), ("Inzamam-ul-Haq", "Inzamam-ul-Haq
 @pytest.mark.parametrize("articles, joins", [
     # one full name in the corpus: the bare surname joins it where the article shares its entities ...
     ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), *BOB_CONTEXT]}, "bob"),
-    # ... and not where it shares none (a surname alone is as often someone else, or a place)
+    # ... and not where it shares none (a surname alone is as often someone else, or a place) ...
     ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")]}, None),
+    # ... unless the corpus names that person often and tags the surname PERSON wherever it is written ...
+    ({**BOB_OFTEN, "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")]}, "bob"),
+    # ... but not when the corpus also uses the name for something else
+    ({**BOB_OFTEN, "x": [("Woolmer", "Woolmer", "PERSON"), ("Lahore", "Lahore", "GPE")],
+      "y": [("Woolmer", "Woolmer", "GPE"), ("Kent", "Kent", "GPE")]}, None),
     # "Woolmer Trophy" beside it: the bare word is short for that name
     ({"bob": WOOLMER["bob"], "x": [("Woolmer", "Woolmer", "PERSON"), ("Woolmer Trophy", "Woolmer Trophy", "EVENT"),
                                    *BOB_CONTEXT]}, None),
@@ -490,3 +504,66 @@ def test_entities_new_article_changing_a_resolution_rewrites_ids_everywhere(tmp_
 ])
 def test_entities_nationality_adjective_is_norp_not_language(mentions_of, text, name, label):
     assert labels(mentions_of(text)).get(name) == label
+
+
+@pytest.mark.parametrize("text, expected, gone", [
+    # a headline span the article never writes elsewhere is cut into the names (and surnames) it does write
+    ("SOCCER - AUSTRIA DOMINATE SCOTLAND\nAustria beat Scotland 2-0 in Vienna on Saturday.",
+     {"AUSTRIA", "SCOTLAND"}, "AUSTRIA DOMINATE"),
+    ("CRICKET - PAKISTAN COACH WOOLMER DIES\nBob Woolmer died in Kingston, Jamaica, on Sunday.",
+     {"WOOLMER", "Bob Woolmer"}, "WOOLMER DIES"),
+    # controls: a headline name the article writes in full elsewhere stays whole
+    ("BOB WOOLMER DIES IN JAMAICA\nBob Woolmer died in Kingston, Jamaica, on Sunday.", {"BOB WOOLMER"}, "WOOLMER"),
+    ("NEW ZEALAND BEAT FIJI\nNew Zealand beat Fiji 40-10 in Suva on Saturday.", {"NEW ZEALAND", "FIJI"}, "NEW"),
+])
+def test_entities_capital_line_span_cut_into_the_articles_names(mentions_of, text, expected, gone):
+    found = {m.text for m in mentions_of(text)}
+    assert expected <= found
+    assert gone not in found
+
+
+@pytest.mark.parametrize("text, name, label", [
+    # a nationality noun names no person or place ...
+    ("A Briton and two Frenchmen were among the dead, police in Kabul said.", "Briton", "NORP"),
+    ("A Briton and two Frenchmen were among the dead, police in Kabul said.", "Frenchmen", "NORP"),
+    ("A Tajik was detained at the border with Afghanistan.", "Tajik", "NORP"),
+    ("Smith told the Briton he would appeal.", "Briton", "NORP"),
+    # ... controls: the person and the places beside it keep their labels
+    ("Smith told the Briton he would appeal.", "Smith", "PERSON"),
+    ("A Tajik was detained at the border with Afghanistan.", "Afghanistan", "GPE"),
+])
+def test_entities_nationality_noun_is_norp(mentions_of, text, name, label):
+    assert labels(mentions_of(text)).get(name) == label
+
+
+HAND_OVER = " \"I'm honored to hand it over to Kevin,\" Sunita Williams said."
+
+
+@pytest.mark.parametrize("text, given, name", [
+    # a lone given name joins the article's one full name that starts with it ...
+    ("Kevin Ford took command of the station on Monday." + HAND_OVER, "Kevin", "Kevin Ford"),
+    ("Pete Sampras beat Todd Martin in New York. Pete served 20 aces.", "Pete", "Pete Sampras"),
+    # ... and stays alone when two full names start with it
+    ("Kevin Ford and Kevin Costner met in Houston." + HAND_OVER, "Kevin", "Kevin"),
+])
+def test_entities_given_name_joins_the_one_full_name_starting_with_it(mentions_of, text, given, name):
+    assert {m.entity_name for m in mentions_of(text) if m.text == given} == {name}
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Apple Inc.", "Apple", True),  # control: a legal suffix does not change the company
+    ("Minsk Group", "Minsk", False),  # a name is never cut down to a place's
+    ("Virginia Co.", "Virginia", False),
+])
+def test_entities_legal_suffix_never_leaves_a_place(a, b, same):
+    assert (entity_id(a) == entity_id(b)) == same
+
+
+@pytest.mark.parametrize("text, mention, name", [
+    # "NEW YORK" re-cased "new York" (the article writes "new"): the place keeps its first word
+    ("NEW YORK\nStocks rose in New York on Monday as new orders came in from Chicago.", "NEW YORK", "New York"),
+    # control: "IN YORK" is no place's name
+    ("NEW ZEALAND WIN IN YORK\nThe new coach of New Zealand praised York on Monday.", "YORK", "York"),
+])
+def test_entities_capital_line_place_keeps_its_lowercased_first_word(mentions_of, text, mention, name):
+    assert {m.entity_name for m in mentions_of(text) if m.text == mention} == {name}

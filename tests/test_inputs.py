@@ -21,8 +21,9 @@ from pipeline.inputs import InputMissing, InputStats, MissingExtra, check_input,
 from pipeline.rows import ErrorRow
 
 TEXT = "Steve Witkoff met Rustem Umerov in Miami on Sunday."
-RECORDS = [{"id": f"r{i}", "text": f"{TEXT} Talks number {i} went well.", "published": f"2025-11-2{i}"}
-           for i in range(4)]
+RECORDS = [
+    {"id": f"r{i}", "text": f"{TEXT} Talks number {i} went well.", "published": f"2025-11-2{i}"} for i in range(4)
+]
 
 
 def jsonl(records) -> bytes:
@@ -42,11 +43,25 @@ def errors(items) -> list[str]:
     return [i.error for i in items if isinstance(i, ErrorRow)]
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("a.txt", "txt"), ("A.TXT", "txt"), ("a.jsonl", "jsonl"), ("a.jsonl.gz", "jsonl"), ("a.csv", "csv"),
-    ("a.parquet", "parquet"), ("a.html", "html"), ("a.htm", "html"), ("a.warc", "warc"), ("a.warc.gz", "warc"),
-    ("a.json", None), ("a.txt.bak", None), ("a.gz", None), ("notes", None),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("a.txt", "txt"),
+        ("A.TXT", "txt"),
+        ("a.jsonl", "jsonl"),
+        ("a.jsonl.gz", "jsonl"),
+        ("a.csv", "csv"),
+        ("a.parquet", "parquet"),
+        ("a.html", "html"),
+        ("a.htm", "html"),
+        ("a.warc", "warc"),
+        ("a.warc.gz", "warc"),
+        ("a.json", None),
+        ("a.txt.bak", None),
+        ("a.gz", None),
+        ("notes", None),
+    ],
+)
 def test_inputs_kind_by_name(name, kind):
     assert (kind_of(name).name if kind_of(name) else None) == kind
 
@@ -104,11 +119,13 @@ def test_inputs_unknown_kinds_counted_and_named(tmp_path):
 
 
 # CSV: a header, then rows; line 4 has no text, line 5's text spans two lines.
-CSV = ('guid,body,when,headline,link\n'
-       f'c1,"{TEXT}",2008-02-11T12:30:00Z,First,https://example.org/c1\n'
-       f'c2,"{TEXT}","March 5, 2020",Second,\n'
-       'c3,,2020-03-05,No text,\n'
-       f'c4,"{TEXT}\nA second line.",yesterday,Fourth,\n')
+CSV = (
+    "guid,body,when,headline,link\n"
+    f'c1,"{TEXT}",2008-02-11T12:30:00Z,First,https://example.org/c1\n'
+    f'c2,"{TEXT}","March 5, 2020",Second,\n'
+    "c3,,2020-03-05,No text,\n"
+    f'c4,"{TEXT}\nA second line.",yesterday,Fourth,\n'
+)
 MAPPING = {"id": "guid", "text": "body", "published": "when", "title": "headline", "url": "link"}
 
 
@@ -132,8 +149,9 @@ def test_inputs_csv_missing_column_names_the_setting(tmp_path):
 
 
 def test_inputs_parquet_with_column_mapping(tmp_path):
-    table = pa.table({"doc": ["p1", "p2", "p3"], "text": [TEXT, None, TEXT],
-                      "published": [datetime(2020, 3, 5, 8), None, None]})
+    table = pa.table(
+        {"doc": ["p1", "p2", "p3"], "text": [TEXT, None, TEXT], "published": [datetime(2020, 3, 5, 8), None, None]}
+    )
     pq.write_table(table, tmp_path / "news.parquet")
     items, stats = read(tmp_path, columns={"id": "doc"})
     assert ids(items) == ["p1", "ERROR", "p3"]
@@ -142,10 +160,13 @@ def test_inputs_parquet_with_column_mapping(tmp_path):
     assert stats.files == {"parquet": 1}
 
 
-@pytest.mark.parametrize("columns, message", [
-    ('body = "text"', "pipeline.columns: unknown field 'body'"),
-    ("text = 3", "pipeline.columns: must be a table of strings"),
-])
+@pytest.mark.parametrize(
+    "columns, message",
+    [
+        ('body = "text"', "pipeline.columns: unknown field 'body'"),
+        ("text = 3", "pipeline.columns: must be a table of strings"),
+    ],
+)
 def test_inputs_column_mapping_checked(tmp_path, columns, message):
     (tmp_path / "p.toml").write_text(f"[pipeline.columns]\n{columns}\n")
     with pytest.raises(ConfigError) as error:
@@ -162,8 +183,14 @@ def test_inputs_column_mapping_from_toml(tmp_path):
 def memory_input():
     fs = fsspec.filesystem("memory")
     root = "/readers-test"
-    fs.pipe({f"{root}/a.txt": TEXT.encode(), f"{root}/a.json": b'{"published": "March 5, 2020"}',
-             f"{root}/more/news.jsonl": jsonl(RECORDS[:2]), f"{root}/skip.bin": b"\x00"})
+    fs.pipe(
+        {
+            f"{root}/a.txt": TEXT.encode(),
+            f"{root}/a.json": b'{"published": "March 5, 2020"}',
+            f"{root}/more/news.jsonl": jsonl(RECORDS[:2]),
+            f"{root}/skip.bin": b"\x00",
+        }
+    )
     yield f"memory://{root}"
     fs.rm(root, recursive=True)
 
@@ -181,10 +208,13 @@ def test_inputs_fsspec_single_file(memory_input):
     assert ids(items) == ["r0", "r1"]
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("memory://no/such/folder", "does not exist"),
-    ("nosuchprotocol://bucket/x", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("memory://no/such/folder", "does not exist"),
+        ("nosuchprotocol://bucket/x", "cannot read"),
+    ],
+)
 def test_inputs_check_input_url(spec, message):
     with pytest.raises(InputMissing, match=message):
         check_input(spec)
@@ -200,7 +230,9 @@ def test_inputs_missing_extra_is_one_error_naming_it(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text(TEXT)
     (tmp_path / "page.html").write_text("<html><body><p>x</p></body></html>")
     real_find_spec = __import__("importlib").util.find_spec
-    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None if name == "trafilatura" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        "importlib.util.find_spec", lambda name, *a: None if name == "trafilatura" else real_find_spec(name, *a)
+    )
     with pytest.raises(MissingExtra, match=r"pip install 'news-pipeline\[web\]'"):
         read(tmp_path)
     assert ids(read(tmp_path / "a.txt")[0]) == ["a"]  # the core kinds need no extra
@@ -245,6 +277,9 @@ def test_inputs_run_summary_names_skipped_files(tmp_path, capsys):
 def test_inputs_run_from_a_url(memory_input, tmp_path):
     assert main(["run", "--input", memory_input, "--output", str(tmp_path / "out"), "--n-process", "1"]) == 0
     articles = pd.read_parquet(tmp_path / "out" / "articles")
-    assert sorted(articles.source) == [f"{memory_input}/a.txt", f"{memory_input}/more/news.jsonl:1",
-                                       f"{memory_input}/more/news.jsonl:2"]
+    assert sorted(articles.source) == [
+        f"{memory_input}/a.txt",
+        f"{memory_input}/more/news.jsonl:1",
+        f"{memory_input}/more/news.jsonl:2",
+    ]
     assert memory_input in (tmp_path / "out" / "README.md").read_text()

@@ -13,16 +13,56 @@ from pipeline.batch import extract
 from pipeline.parse import parse, pieces
 
 FRAGMENTS = [
-    "Steve Witkoff", "Rustem Umerov", "Kevin Book", "the Kremlin", "Ukraine", "Miami", "said", "told reporters",
-    "according to", "he added", "on Sunday", "November 16", "last year", "2025-11-20", "for two weeks", "every day",
-    '"', "\u201c", "\u201d", "'", "\u2019", ",", ".", ":", " ", " ", " ", "\n", "\n\n", "\r\n", "\r", "\t",
-    "\u200b", "\u2066", "\u2069", "\u00a0", "\x00", "\U0001F600", "é", "date 2025-11-20\n",
+    "Steve Witkoff",
+    "Rustem Umerov",
+    "Kevin Book",
+    "the Kremlin",
+    "Ukraine",
+    "Miami",
+    "said",
+    "told reporters",
+    "according to",
+    "he added",
+    "on Sunday",
+    "November 16",
+    "last year",
+    "2025-11-20",
+    "for two weeks",
+    "every day",
+    '"',
+    "\u201c",
+    "\u201d",
+    "'",
+    "\u2019",
+    ",",
+    ".",
+    ":",
+    " ",
+    " ",
+    " ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "\t",
+    "\u200b",
+    "\u2066",
+    "\u2069",
+    "\u00a0",
+    "\x00",
+    "\U0001f600",
+    "é",
+    "date 2025-11-20\n",
 ]
 texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), min_size=1, max_size=60).map("".join)
 SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SPANS = {"sentences": [("start_char", "end_char", "text")], "tokens": [("start_char", "end_char", "text")],
-         "mentions": [("start_char", "end_char", "text")], "dates": [("start_char", "end_char", "text")],
-         "quotes": [("start_char", "end_char", "text"), ("speaker_start_char", "speaker_end_char", "speaker_text")]}
+SPANS = {
+    "sentences": [("start_char", "end_char", "text")],
+    "tokens": [("start_char", "end_char", "text")],
+    "mentions": [("start_char", "end_char", "text")],
+    "dates": [("start_char", "end_char", "text")],
+    "quotes": [("start_char", "end_char", "text"), ("speaker_start_char", "speaker_end_char", "speaker_text")],
+}
 
 
 def article_of(text: str) -> Article:

@@ -22,11 +22,22 @@ from pipeline.runner import run
 from scripts.webpages import DATE_STYLES, extraction_fidelity, page_of, record_id_of, write_warc
 
 SAMPLE = [json.loads(line) for line in (Path(__file__).parent / "data" / "wikinews_sample.jsonl").open()]
-FURNITURE = ["READ MORE", "Opens in new window", "cookie", "Related stories", "File photo", "Subscribe",
-             "All rights reserved", "By Staff Reporter", "The Daily Example"]
-EXTRA = [("https://news.example.org/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n"),
-         ("https://news.example.org/gone", "404 Not Found", "text/html", b"<html><body>Not found</body></html>"),
-         ("https://news.example.org/empty", "200 OK", "text/html; charset=utf-8", b"")]
+FURNITURE = [
+    "READ MORE",
+    "Opens in new window",
+    "cookie",
+    "Related stories",
+    "File photo",
+    "Subscribe",
+    "All rights reserved",
+    "By Staff Reporter",
+    "The Daily Example",
+]
+EXTRA = [
+    ("https://news.example.org/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n"),
+    ("https://news.example.org/gone", "404 Not Found", "text/html", b"<html><body>Not found</body></html>"),
+    ("https://news.example.org/empty", "200 OK", "text/html; charset=utf-8", b""),
+]
 NO_ARTICLE = b"""<html><head><title>Home</title></head><body><nav><ul><li><a href="/">Home</a></li>
 <li><a href="/world">World</a></li></ul></nav><footer><a href="/about">About us</a></footer></body></html>"""
 
@@ -48,7 +59,11 @@ def test_web_html_page_read_with_metadata(tmp_path, record, style):
     (tmp_path / "page.html").write_text(page_of(record, style), encoding="utf-8")
     [article] = read(tmp_path)[0]
     assert (article.article_id, article.text, article.title, article.url) == (
-        "page", record["text"], record["title"], record["url"])
+        "page",
+        record["text"],
+        record["title"],
+        record["url"],
+    )
     assert article.published == date.fromisoformat(record["published"])
 
 
@@ -88,8 +103,12 @@ def test_web_warc_one_article_per_html_response(warc_file):
 
 def test_web_warc_non_pages_counted_not_errors(warc_file):
     items, stats = read(warc_file)
-    assert stats.skipped_records == {"WARC warcinfo record": 1, "WARC request record": len(SAMPLE) + len(EXTRA),
-                                     "not HTML (image/png)": 1, "HTTP status 404": 1}
+    assert stats.skipped_records == {
+        "WARC warcinfo record": 1,
+        "WARC request record": len(SAMPLE) + len(EXTRA),
+        "not HTML (image/png)": 1,
+        "HTTP status 404": 1,
+    }
     [error] = [i for i in items if isinstance(i, ErrorRow)]  # the 200 page with no payload
     assert error.error == "WARC record has no payload" and error.source.startswith(f"{warc_file}@")
 
@@ -113,10 +132,13 @@ def test_web_truncated_warc_keeps_the_records_before_the_cut(tmp_path, warc_file
     assert isinstance(items[-1], ErrorRow) and "truncated" in items[-1].error
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"not a warc at all\r\n\r\n", "not a WARC file"),
-    (b"", None),  # an empty archive holds no records: nothing to report
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"not a warc at all\r\n\r\n", "not a WARC file"),
+        (b"", None),  # an empty archive holds no records: nothing to report
+    ],
+)
 def test_web_not_a_warc(tmp_path, data, message):
     (tmp_path / "x.warc").write_bytes(data)
     items, _ = read(tmp_path)
@@ -136,8 +158,9 @@ def jsonl_and_warc_runs(tmp_path_factory, warc_file):
     (root / "warc").mkdir()
     (root / "warc" / "news.warc.gz").write_bytes(warc_bytes(SAMPLE[:4]))
     for name in ["jsonl", "warc"]:
-        assert main(["run", "--input", str(root / name), "--output", str(root / f"out-{name}"),
-                     "--n-process", "1"]) == 0
+        assert (
+            main(["run", "--input", str(root / name), "--output", str(root / f"out-{name}"), "--n-process", "1"]) == 0
+        )
     return root / "out-jsonl", root / "out-warc"
 
 
@@ -149,8 +172,10 @@ def test_web_warc_tables_equal_jsonl_tables(jsonl_and_warc_runs, table):
         from_warc["article_id"] = from_warc.article_id.map(ids)
     dropped = ["source", "content_sha256", "run_id", "processed_at", "quote_id"]  # quote_id hashes article_id
     key = [c for c in ["article_id", "start_char", "token_index", "sentence_index", "entity_id"] if c in from_jsonl]
-    tidy = [df.drop(columns=[c for c in dropped if c in df]).sort_values(key).reset_index(drop=True)
-            for df in (from_jsonl, from_warc)]
+    tidy = [
+        df.drop(columns=[c for c in dropped if c in df]).sort_values(key).reset_index(drop=True)
+        for df in (from_jsonl, from_warc)
+    ]
     assert len(tidy[0]) > 0
     pd.testing.assert_frame_equal(tidy[0], tidy[1])
 
@@ -161,7 +186,11 @@ def test_web_rerun_after_adding_a_warc_processes_only_its_records(tmp_path):
     cfg, out = Config(n_process=1), tmp_path / "out"
     first = run(tmp_path / "in", out, cfg, progress=False)
     assert first.processed == 2 and first.skipped_records == {
-        "WARC warcinfo record": 1, "WARC request record": 4, "not HTML (image/png)": 1, "HTTP status 404": 1}
+        "WARC warcinfo record": 1,
+        "WARC request record": 4,
+        "not HTML (image/png)": 1,
+        "HTTP status 404": 1,
+    }
     (tmp_path / "in" / "b.warc.gz").write_bytes(warc_bytes(SAMPLE[2:3]))
     summary = run(tmp_path / "in", out, cfg, progress=False)
     assert (summary.processed, summary.articles) == (1, 3)
@@ -182,12 +211,15 @@ def mixed_run(tmp_path_factory):
     return root, out
 
 
-@pytest.mark.parametrize("source, reason", [
-    ("cut.warc.gz", "WARC file is truncated"),
-    ("home.html", "no article text found in the page"),
-    ("rows.csv:3", "text is empty"),
-    ("good.warc.gz@", "WARC record has no payload"),
-])
+@pytest.mark.parametrize(
+    "source, reason",
+    [
+        ("cut.warc.gz", "WARC file is truncated"),
+        ("home.html", "no article text found in the page"),
+        ("rows.csv:3", "text is empty"),
+        ("good.warc.gz@", "WARC record has no payload"),
+    ],
+)
 def test_web_broken_inputs_are_errors_rows(mixed_run, source, reason):
     root, out = mixed_run
     errors = pd.read_parquet(out / "errors")

@@ -56,8 +56,11 @@ def interval(value: str | None) -> tuple[date, date] | None:
             return date(y, mo, 1), date(y, mo, monthrange(y, mo)[1])
         if m := re.fullmatch(r"\d{4}-W(\d\d)(-WE)?", head):
             monday = date.fromisocalendar(y, int(m.group(1)), 1)
-            return (monday + timedelta(days=5), monday + timedelta(days=6)) if m.group(2) else (
-                monday, monday + timedelta(days=6))
+            return (
+                (monday + timedelta(days=5), monday + timedelta(days=6))
+                if m.group(2)
+                else (monday, monday + timedelta(days=6))
+            )
         if m := re.fullmatch(r"\d{4}-Q([1-4])", head):
             q = int(m.group(1))
             return date(y, 3 * q - 2, 1), date(y, 3 * q, monthrange(y, 3 * q)[1])
@@ -138,5 +141,10 @@ def value_at(d: date, gran: str, like: str) -> str | None:
         return week_value(d) + ("-WE" if like.endswith("-WE") else "")
     if gran in ("season", "half"):
         return f"{d.year}{like[4:]}"
-    return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}-Q{(d.month - 1) // 3 + 1}",
-            "year": str(d.year), "decade": str(d.year // 10), "century": str(d.year // 100)}.get(gran)
+    return {
+        "month": f"{d.year}-{d.month:02d}",
+        "quarter": f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+        "year": str(d.year),
+        "decade": str(d.year // 10),
+        "century": str(d.year // 100),
+    }.get(gran)

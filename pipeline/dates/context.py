@@ -18,10 +18,11 @@ def tense_near(doc: Doc, start: int, end: int) -> str | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
-    left = (tok for tok in reversed(doc[max(0, span.start - TENSE_REACH):span.start]))
-    right = (tok for tok in doc[span.end:span.end + TENSE_REACH])
-    nearest_first = interleave(left, right, stop_left=lambda t: doc[t.i + 1].is_sent_start,
-                               stop_right=lambda t: t.is_sent_start)
+    left = (tok for tok in reversed(doc[max(0, span.start - TENSE_REACH) : span.start]))
+    right = (tok for tok in doc[span.end : span.end + TENSE_REACH])
+    nearest_first = interleave(
+        left, right, stop_left=lambda t: doc[t.i + 1].is_sent_start, stop_right=lambda t: t.is_sent_start
+    )
     for tok in nearest_first:
         tense = token_tense(tok)
         if tense:
@@ -48,8 +49,12 @@ def token_tense(tok) -> str | None:
         nxt = tok.nbor(1).lower_ if tok.i + 1 < len(tok.doc) else ""
         if not needs_to or nxt in ("to", "for"):
             return "past" if needs_to and after_past_auxiliary(tok) else "future"
-    if tok.tag_ == "VBD" or participle_clause(tok) or (not tok.tag_ and low in PAST_CUES) \
-            or low in ("ago", "earlier", "previously", "since"):
+    if (
+        tok.tag_ == "VBD"
+        or participle_clause(tok)
+        or (not tok.tag_ and low in PAST_CUES)
+        or low in ("ago", "earlier", "previously", "since")
+    ):
         return "past"
     if tok.tag_ in ("VBZ", "VBP") or low in PRESENT_CUES:
         return "present"
@@ -58,8 +63,11 @@ def token_tense(tok) -> str | None:
 
 def participle_clause(tok) -> bool:
     """'the record set on Aug. 6', 'the terms, announced Friday, ...': a past participle without auxiliary."""
-    return tok.tag_ == "VBN" and tok.dep_ in ("acl", "advcl") and not any(
-        c.dep_ in ("aux", "auxpass") for c in tok.children)
+    return (
+        tok.tag_ == "VBN"
+        and tok.dep_ in ("acl", "advcl")
+        and not any(c.dep_ in ("aux", "auxpass") for c in tok.children)
+    )
 
 
 def after_past_auxiliary(tok) -> bool:
@@ -84,16 +92,16 @@ class Context:
         return tense if tense != "present" else None
 
     def before(self, width: int = 30) -> str:
-        return self.text[max(0, self.start - width):self.start]
+        return self.text[max(0, self.start - width) : self.start]
 
     def capitalised_name(self) -> bool:
         """A lowercase-class word capitalised mid-sentence is a name: 'USA Today', 'Daily Hive'."""
-        words = self.text[self.start:self.end].split()
+        words = self.text[self.start : self.end].split()
         first_is_name = words[0][0].isupper() and MID_SENTENCE.search(self.before()) is not None
         return first_is_name or any(w[0].isupper() for w in words[1:])
 
     def after(self, width: int = 30) -> str:
-        return self.text[self.end:self.end + width]
+        return self.text[self.end : self.end + width]
 
     def previous_word(self) -> str:
         m = re.search(r"([\w'’-]+)\W*$", self.before())

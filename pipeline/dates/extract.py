@@ -27,8 +27,20 @@ WINDOW_BEFORE, WINDOW_AFTER = 45, 30  # chars of a match that can lie before / a
 WORD_REACH = 40  # a window ends at the end of a word, unless a run without spaces is longer (kept linear)
 
 
-GRANULARITY_RANK = {"minute": 0, "hour": 0, "part_of_day": 0, "day": 1, "week": 2, "month": 3, "quarter": 4,
-                    "season": 4, "half": 5, "year": 6, "decade": 7, "century": 8}
+GRANULARITY_RANK = {
+    "minute": 0,
+    "hour": 0,
+    "part_of_day": 0,
+    "day": 1,
+    "week": 2,
+    "month": 3,
+    "quarter": 4,
+    "season": 4,
+    "half": 5,
+    "year": 6,
+    "decade": 7,
+    "century": 8,
+}
 LEADING_WORDS = re.compile(rf"^(?:(?:{alternation(LEADING)})\s+)+", re.IGNORECASE)
 
 
@@ -100,8 +112,8 @@ def non_overlapping(cands: list[Candidate], text_length: int) -> list[Candidate]
     """Longest candidates first (earlier rule on ties), each kept only if it overlaps none kept before."""
     taken, kept = bytearray(text_length), []
     for c in sorted(cands, key=lambda c: (-c.length, c.rule, c.start)):
-        if not any(taken[c.start:c.end]):  # a match is a few words long: checking its characters is cheap
-            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+        if not any(taken[c.start : c.end]):  # a match is a few words long: checking its characters is cheap
+            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
 
@@ -110,7 +122,7 @@ def entity_candidates(doc: Doc, doc_text: str, dct: date | None, taken: list[Can
     """spaCy DATE/TIME entities no rule found, kept when dateparser reads them as a date."""
     covered = bytearray(len(doc_text))
     for k in taken:
-        covered[k.start:k.end] = b"\x01" * (k.end - k.start)
+        covered[k.start : k.end] = b"\x01" * (k.end - k.start)
     out = []
     for ent in doc.ents:
         if ent.label_ not in ("DATE", "TIME"):
@@ -151,8 +163,9 @@ def parsed_timex(span_text: str, dct: date | None) -> Timex | None:
 def date_parser() -> dateparser.date.DateDataParser:
     # A fixed base far from any real date: a span that still needs it is not absolute and is rejected above.
     base = datetime(1900, 1, 1)
-    return dateparser.date.DateDataParser(languages=["en"], settings={
-        "RELATIVE_BASE": base, "REQUIRE_PARTS": ["year"], "STRICT_PARSING": False})
+    return dateparser.date.DateDataParser(
+        languages=["en"], settings={"RELATIVE_BASE": base, "REQUIRE_PARTS": ["year"], "STRICT_PARSING": False}
+    )
 
 
 def extract_dates(doc: Doc, *, article_id: str, text: str, published: date | None) -> list[DateRow]:
@@ -185,10 +198,12 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
         mode = anaphor[2] if anaphor else None
         if anaphor and mode == "clock":
             day = day_in_sentence(chosen, i, sentence_of) or (
-                ref_timex if ref_timex and ref_sentence == sentence_of[i] - 1 else None)
+                ref_timex if ref_timex and ref_sentence == sentence_of[i] - 1 else None
+            )
             if day and day.value and t.value:
-                c = replace(c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T"):],
-                                             anchored=day.anchored))
+                c = replace(
+                    c, timex=replace(t, value=day.value[:10] + t.value[t.value.index("T") :], anchored=day.anchored)
+                )
         elif anaphor and mode in PERIOD_MODES and period:
             c = replace(c, timex=from_reference(t, anaphor, period))
         elif mode == "to_date":
@@ -196,10 +211,14 @@ def resolve_anaphors(chosen: list[Candidate], sentence_starts: list[int], dct: d
         elif anaphor and mode not in PERIOD_MODES and ref and follows(anaphor, ref):
             c = replace(c, timex=from_reference(t, anaphor, ref))
         t = c.timex
-        if mode not in (*PERIOD_MODES, "same", "to_date") and t.type in ("DATE", "TIME") \
-                and t.granularity in GRANULARITY_RANK and (span := interval(t.value)):
+        if (
+            mode not in (*PERIOD_MODES, "same", "to_date")
+            and t.type in ("DATE", "TIME")
+            and t.granularity in GRANULARITY_RANK
+            and (span := interval(t.value))
+        ):
             ref = (span[0], t.granularity, t.value)
-            if FULL_DATE.match(t.value) and not (t.type == "TIME" and t.anaphor):
+            if t.value and FULL_DATE.match(t.value) and not (t.type == "TIME" and t.anaphor):
                 ref_timex, ref_sentence = t, sentence_of[i]
             if t.granularity in ("quarter", "half"):
                 period = ref
@@ -241,8 +260,14 @@ def day_in_sentence(chosen: list[Candidate], i: int, sentence_of: list[int]) -> 
     best = None
     for j in range(max(0, i - NEIGHBOURS), min(len(chosen), i + NEIGHBOURS + 1)):
         t = chosen[j].timex
-        if j == i or sentence_of[j] != sentence_of[i] or not t.value or not FULL_DATE.match(t.value) \
-                or t.type == "TIME" and t.anaphor:  # a clock time that named no day of its own
+        if (
+            j == i
+            or sentence_of[j] != sentence_of[i]
+            or not t.value
+            or not FULL_DATE.match(t.value)
+            or t.type == "TIME"
+            and t.anaphor
+        ):  # a clock time that named no day of its own
             continue
         gap = max(chosen[i].start, chosen[j].start) - min(chosen[i].end, chosen[j].end)
         if best is None or gap < best[0]:
@@ -253,5 +278,16 @@ def day_in_sentence(chosen: list[Candidate], i: int, sentence_of: list[int]) -> 
 def date_row(article_id: str, text: str, c: Candidate) -> DateRow:
     t = c.timex
     span = interval(t.value) if t.type in ("DATE", "TIME") else None
-    return DateRow(article_id, c.start, c.end, text[c.start:c.end], t.type, t.value, t.mod, t.granularity,
-                   span[0] if span else None, span[1] if span else None, t.anchored)
+    return DateRow(
+        article_id,
+        c.start,
+        c.end,
+        text[c.start : c.end],
+        t.type,
+        t.value,
+        t.mod,
+        t.granularity,
+        span[0] if span else None,
+        span[1] if span else None,
+        t.anchored,
+    )

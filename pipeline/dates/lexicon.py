@@ -55,13 +55,17 @@ def unit_alternation() -> str:
 
 ZONE = rf"(?-i:{alternation(z.upper() for z in LEX['timezone'] if z != 'local time')})|local\s+time"
 UNITS_WORDS = "one|two|three|four|five|six|seven|eight|nine"
-SPELLED_YEAR = (rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?"
-                rf"|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen)"
-                rf"|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?")
+SPELLED_YEAR = (
+    rf"(?:nineteen|twenty)[\s-]+(?:(?:{alternation(LEX['tens'])})(?:[\s-](?:{UNITS_WORDS}))?"
+    rf"|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen)"
+    rf"|two\s+thousand(?:\s+(?:and\s+)?(?:{UNITS_WORDS}))?"
+)
 SIMPLE_NUMBER = alternation([w for w in NUMBERS if w not in TENS] + list(LEX["vague_number"]))
-NUMBER = (rf"\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:[.,]\d+)?"
-          rf"|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
-          rf"|{SIMPLE_NUMBER}")
+NUMBER = (
+    rf"\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+(?:[.,]\d+)?"
+    rf"|(?:{alternation(TENS)})(?:[\s-](?:{alternation(list(NUMBERS)[2:11])}))?"
+    rf"|{SIMPLE_NUMBER}"
+)
 CLASSES = {
     "month": rf"(?-i:{alternation(w.capitalize() for w in MONTHS)}|{alternation(w.upper() for w in MONTHS)})",
     "monthname": rf"(?-i:{alternation(w.capitalize() for w in MONTHS if len(w) > 3 or w == 'may')})",
@@ -80,11 +84,13 @@ CLASSES = {
     "set": alternation(LEX["set"]),
     "holiday": rf"(?-i:{alternation(w.title().replace('S ', 's ') for w in LEX['holiday'])})".replace("'", "['’]"),
     "ordinal": alternation(LEX["ordinal"]),
-    "clock": (r"(?P<hour>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<minute>[0-5]\d)(?::[0-5]\d)?)?"
-              r"(?:\s*(?P<ampm>[ap])\.?m\.?(?!\w)|\s+(?P<oclock>o'clock)|\s+(?P<hours>hours))?"
-              rf"(?:\s*(?:\(\s*(?P<tzp>{ZONE})(?:\s*(?P<offp>[+-]\s*\d\d?))?\s*\)|(?P<tz>{ZONE})(?:\s*(?P<off>[+-]\s*\d\d?))?))?"
-              rf"(?:\s+in\s+the\s+(?P<inpart>morning|afternoon|evening|night))?"
-              r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"),
+    "clock": (
+        r"(?P<hour>[01]?\d|2[0-3])(?:(?P<sep>[:.])(?P<minute>[0-5]\d)(?::[0-5]\d)?)?"
+        r"(?:\s*(?P<ampm>[ap])\.?m\.?(?!\w)|\s+(?P<oclock>o'clock)|\s+(?P<hours>hours))?"
+        rf"(?:\s*(?:\(\s*(?P<tzp>{ZONE})(?:\s*(?P<offp>[+-]\s*\d\d?))?\s*\)|(?P<tz>{ZONE})(?:\s*(?P<off>[+-]\s*\d\d?))?))?"
+        rf"(?:\s+in\s+the\s+(?P<inpart>morning|afternoon|evening|night))?"
+        r"|(?P<hour2>[01]\d|2[0-3])(?P<minute2>[0-5]\d)\s+(?P<tz3>UTC|GMT)"
+    ),
     "named": alternation(LEX["named_time"]),
     "decade_word": alternation(LEX["decade_word"]),
 }
@@ -113,10 +119,12 @@ class Timex:
 
 def expand(pattern: str) -> str:
     """PATTERN with each {class} or {class:group} replaced by a named group of that word class."""
+
     def group(m: re.Match) -> str:
         name, alias = m.group(1), m.group(2) or m.group(1)
         body = CLASSES[name]
         return f"(?:{body})" if name in ("clock", "mod_prefix") else f"(?P<{alias}>{body})"
+
     return PLACEHOLDER.sub(group, pattern)
 
 
@@ -131,15 +139,28 @@ def load_rules(path: Path) -> list[Rule]:
 
 
 RULES = load_rules(MODELS / "rules.tsv")
+
+
 # A rule's match always contains a word of its anchor class; rules run only near one, which keeps them cheap.
 def anchor_words() -> dict[str, set[str]]:
     """Lowercase word -> anchor classes it belongs to; a phrase is anchored by its last word."""
-    classes = {"unit": [*UNITS, "centuries", "period", "end", *(u + "s" for u in UNITS)], "half": ["half"],
-               "dayword": [*LEX["deictic_day"], *LEX["part_of_day"], *LEX["named_time"],
-                           *(p + "s" for p in LEX["part_of_day"])],
-               "reference": LEX["reference"], "set": LEX["set"], "season": LEX["season"], "month": MONTHS,
-               "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
-               "holiday": LEX["holiday"], "yearword": ["nineteen", "twenty", "thousand", *LEX["decade_word"]]}
+    classes = {
+        "unit": [*UNITS, "centuries", "period", "end", *(u + "s" for u in UNITS)],
+        "half": ["half"],
+        "dayword": [
+            *LEX["deictic_day"],
+            *LEX["part_of_day"],
+            *LEX["named_time"],
+            *(p + "s" for p in LEX["part_of_day"]),
+        ],
+        "reference": LEX["reference"],
+        "set": LEX["set"],
+        "season": LEX["season"],
+        "month": MONTHS,
+        "weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
+        "holiday": LEX["holiday"],
+        "yearword": ["nineteen", "twenty", "thousand", *LEX["decade_word"]],
+    }
     out: dict[str, set[str]] = {}
     for name, words in classes.items():
         for phrase in words:

@@ -10,8 +10,8 @@ from pipeline.dates.context import Context, tense_near
 from pipeline.dates.lexicon import (
     ANAPHORIC,
     ANCHOR_WORDS,
-    ATTRIBUTIVE_NOT_SET,
     APPROX,
+    ATTRIBUTIVE_NOT_SET,
     CATALOGUE_AFTER,
     DEADLINE,
     FALL_CONTEXT,
@@ -46,7 +46,7 @@ def number(text: str | None, half: str | None = None) -> str | None:
         return None
     text = " ".join(THOUSANDS.sub("", text.lower()).replace(",", ".").split())  # "1,000" but "2,5" (= 2.5)
     if m := HALF_SUFFIX.search(text):
-        text, half = text[:m.start()], half or "half"
+        text, half = text[: m.start()], half or "half"
     if text in LEX["vague_number"]:
         return "X"
     if re.fullmatch(r"\d+(\.\d+)?", text):
@@ -104,8 +104,12 @@ def resolved_year(ctx: Context, month: int) -> tuple[int | None, bool]:
     deadline = ctx.previous_word() in DEADLINE
     if deadline and tense != "past":
         return (y if month >= m else y + 1), True  # "by August": a deadline still ahead
-    if deadline or NEW_DEADLINE.search(ctx.before()) or ctx.after(10).lstrip().startswith("deadline") or (
-            tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS):
+    if (
+        deadline
+        or NEW_DEADLINE.search(ctx.before())
+        or ctx.after(10).lstrip().startswith("deadline")
+        or (tense == "present" and abs((nearest - y) * 12 + month - m) <= NEAR_MONTHS)
+    ):
         return nearest, True
     if tense == "past" and month > m:
         return y - 1, True
@@ -165,15 +169,25 @@ def month(g: dict, ctx: Context) -> Timex | None:
 def year(g: dict, ctx: Context) -> Timex | None:
     """A number is a year only where it reads as one: not in a name ('Resolution 1718', 'Russell 2000 Index'; but
     'WWDC 2005'), a catalogue number ('2008 QH24') or a count ('1600 applicants'); spelled out after 'in'."""
-    says_year = ctx.text[ctx.start:ctx.end].lower().startswith("the year")
+    says_year = ctx.text[ctx.start : ctx.end].lower().startswith("the year")
     if g.get("spelled") and not (ctx.previous_word() in YEAR_PREPOSITIONS or says_year or YEAR_WORDS.match(g["words"])):
         return None
     name = NAME_BEFORE.search(ctx.before())
-    if not g.get("modword") and name and (g.get("yy") or NAME_AFTER.match(ctx.after()) or not (
-            name.group().isupper() or near_publication(g.get("year"), ctx))):
+    if (
+        not g.get("modword")
+        and name
+        and (
+            g.get("yy")
+            or NAME_AFTER.match(ctx.after())
+            or not (name.group().isupper() or near_publication(g.get("year"), ctx))
+        )
+    ):
         return None
-    dated = g.get("modword") or ctx.text[ctx.start:ctx.end].lower().startswith("fiscal") or (
-        POSSESSIVE.search(ctx.before()) and near_publication(g.get("year"), ctx))  # "the company's 2009 results"
+    dated = (
+        g.get("modword")
+        or ctx.text[ctx.start : ctx.end].lower().startswith("fiscal")
+        or (POSSESSIVE.search(ctx.before()) and near_publication(g.get("year"), ctx))
+    )  # "the company's 2009 results"
     if CATALOGUE_AFTER.match(ctx.after()) or (not dated and counted(ctx)):
         return None
     y = g.get("year")
@@ -228,8 +242,13 @@ def quarter(g: dict, ctx: Context) -> Timex | None:
     if g.get("year") or g.get("qyear"):
         return Timex("DATE", f"{g.get('year') or g['qyear']}-Q{q}", "quarter")
     y = relyear("last" if g.get("yearago") else g.get("relyear"), ctx)
-    if y is not None and ctx.dct and q > (ctx.dct.month - 1) // 3 + 1 and not (g.get("relyear") or g.get("yearago")) \
-            and ctx.tense() == "past":
+    if (
+        y is not None
+        and ctx.dct
+        and q > (ctx.dct.month - 1) // 3 + 1
+        and not (g.get("relyear") or g.get("yearago"))
+        and ctx.tense() == "past"
+    ):
         y -= 1  # "the fourth quarter" in October, said of the past: last year's
     return Timex("DATE", f"{y}-Q{q}" if y else f"XXXX-Q{q}", "quarter", anchored=y is not None)
 
@@ -246,8 +265,13 @@ def season(g: dict, ctx: Context) -> Timex | None:
     if g["season"].lower() == "fall" and not (rel or g.get("year") or FALL_CONTEXT.search(ctx.before())):
         return None  # the verb or noun "fall"
     y = int(g["year"]) if g.get("year") else relyear(rel if rel in ("last", "next") else None, ctx)
-    return Timex("DATE", f"{y}-{code}" if y else f"XXXX-{code}", "season", mod_of(rel) if rel in MODS else None,
-                 anchored=not g.get("year") and y is not None)
+    return Timex(
+        "DATE",
+        f"{y}-{code}" if y else f"XXXX-{code}",
+        "season",
+        mod_of(rel) if rel in MODS else None,
+        anchored=not g.get("year") and y is not None,
+    )
 
 
 def holiday(g: dict, ctx: Context) -> Timex | None:
@@ -296,11 +320,12 @@ def rel_unit(g: dict, ctx: Context) -> Timex | None:
     rel, unit = g["relative"].lower(), unit_of(g["unit"])
     if g["unit"].lower().endswith("s") and unit != "century" or ctx.capitalised_name():
         return None  # plural units are rel_unit's; "This Week" mid-sentence is a programme's name
-    text = ctx.text[ctx.start:ctx.end].lower()
+    text = ctx.text[ctx.start : ctx.end].lower()
     if rel in ("past", "last") and text.startswith("the") and not UNITS[unit][2] and unit != "day":
         return relative_date(ctx, unit, -1)  # "in the past year", "the last quarter": the one before the DCT's
-    if rel in ("past", "coming") or (rel in ("last", "next") and text.startswith("the")
-                                     and PERIOD_BEFORE.search(ctx.before())):
+    if rel in ("past", "coming") or (
+        rel in ("last", "next") and text.startswith("the") and PERIOD_BEFORE.search(ctx.before())
+    ):
         return Timex("DURATION", duration_value("1", unit), UNITS[unit][1])  # "over the next year": a period
     anaphoric = rel in ANAPHORIC or text.startswith("the") and RELATIVE[rel] != 0  # "the following month"
     if UNITS[unit][2] or (unit == "day" and not (anaphoric and rel != "last")):
@@ -313,8 +338,29 @@ def that_unit(g: dict, ctx: Context) -> Timex | None:
     return relative_date(ctx, g["unit"].lower(), 0, anaphoric=True)
 
 
-REPORTING = {"say", "tell", "report", "announce", "add", "note", "claim", "state", "insist", "warn", "argue",
-             "write", "explain", "confirm", "deny", "acknowledge", "estimate", "predict", "expect", "believe", "think"}
+REPORTING = {
+    "say",
+    "tell",
+    "report",
+    "announce",
+    "add",
+    "note",
+    "claim",
+    "state",
+    "insist",
+    "warn",
+    "argue",
+    "write",
+    "explain",
+    "confirm",
+    "deny",
+    "acknowledge",
+    "estimate",
+    "predict",
+    "expect",
+    "believe",
+    "think",
+}
 
 
 def scheduled_present(ctx: Context) -> bool:
@@ -326,8 +372,12 @@ def scheduled_present(ctx: Context) -> bool:
     head = span.root.head
     if head.dep_ == "prep":  # "meets him on Monday"
         head = head.head
-    return head.tag_ in ("VBP", "VBZ") and head.lemma_ not in REPORTING and head.lemma_ != "be" \
-        and not any(tok.tag_ == "VBD" for tok in span.sent)  # "hurt", "cut": past forms tagged present
+    return (
+        head.tag_ in ("VBP", "VBZ")
+        and head.lemma_ not in REPORTING
+        and head.lemma_ != "be"
+        and not any(tok.tag_ == "VBD" for tok in span.sent)
+    )  # "hurt", "cut": past forms tagged present
 
 
 def weekday(g: dict, ctx: Context) -> Timex:
@@ -336,8 +386,9 @@ def weekday(g: dict, ctx: Context) -> Timex:
         return Timex("DATE", f"XXXX-WXX-{wd}", "day", mod_of(g.get("modword")))
     # news reports the past unless the clause is future or tells a plan in the present
     direction = 1 if ctx.tense() == "future" or scheduled_present(ctx) else -1
-    return Timex("DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", mod_of(g.get("modword")),
-                 anchored=True)
+    return Timex(
+        "DATE", weekday_date(ctx.dct, wd, direction).isoformat(), "day", mod_of(g.get("modword")), anchored=True
+    )
 
 
 def rel_weekday(g: dict, ctx: Context) -> Timex | None:
@@ -389,7 +440,7 @@ def ago(g: dict, ctx: Context) -> Timex | None:
 def quarter_ref(g: dict, ctx: Context) -> Timex | None:
     """'the quarter', 'the latest period', 'the year-ago quarter': the quarter the report is about (the last one
     named, else the last one ended before publication), a year back for 'year-ago' / 'year-earlier'."""
-    words = ctx.text[ctx.start:ctx.end].lower().split()
+    words = ctx.text[ctx.start : ctx.end].lower().split()
     if len(words) == 1 and not g.get("yearago") or words[-1] == "period" and len(words) < 3 and not g.get("yearago"):
         return None
     back = -4 if g.get("yearago") else 0
@@ -399,7 +450,7 @@ def quarter_ref(g: dict, ctx: Context) -> Timex | None:
         return Timex("DATE", None, "quarter", anaphor=("quarter", back, "quarter"))
     reported = 0 if ctx.tense() == "future" else -1
     value, gran = shifted(ctx.dct, "quarter", reported + back)
-    latest = re.search(r"latest|most\s+recent", ctx.text[ctx.start:ctx.end], re.IGNORECASE)  # not a mention's
+    latest = re.search(r"latest|most\s+recent", ctx.text[ctx.start : ctx.end], re.IGNORECASE)  # not a mention's
     return Timex("DATE", value, gran, anchored=True, anaphor=None if latest else ("quarter", back, "quarter"))
 
 
@@ -412,7 +463,7 @@ def same_period(g: dict, ctx: Context) -> Timex | None:
 
 def range_dur(g: dict, ctx: Context) -> Timex | None:
     n, unit = number(g["num"], g.get("half")), unit_of(g["unit"])
-    first = ctx.text[ctx.start:ctx.end].lower().startswith("the first")
+    first = ctx.text[ctx.start : ctx.end].lower().startswith("the first")
     return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], anaphor=to_date(unit, n, first)) if n else None
 
 
@@ -441,8 +492,9 @@ def duration(g: dict, ctx: Context) -> Timex | None:
     if n is None:
         return None
     approx = APPROX.get(" ".join((g.get("approx") or "").lower().split()))
-    return Timex("DURATION", duration_value(n, unit), UNITS[unit][1], approx,
-                 anaphor=to_date(unit, n, bool(g.get("det"))))
+    return Timex(
+        "DURATION", duration_value(n, unit), UNITS[unit][1], approx, anaphor=to_date(unit, n, bool(g.get("det")))
+    )
 
 
 def bare_units(g: dict, ctx: Context) -> Timex:
@@ -522,8 +574,13 @@ def clock(g: dict, ctx: Context) -> Timex | None:
         return None
     day = day_of(g, ctx)
     own_day = bool(g.get("weekday") or g.get("deictic") or g.get("month"))
-    return Timex("TIME", (day or "XXXX-XX-XX") + t, "minute", anchored=day is not None and not g.get("year"),
-                 anaphor=None if own_day else ("day", 0, "clock"))
+    return Timex(
+        "TIME",
+        (day or "XXXX-XX-XX") + t,
+        "minute",
+        anchored=day is not None and not g.get("year"),
+        anaphor=None if own_day else ("day", 0, "clock"),
+    )
 
 
 def day_of(g: dict, ctx: Context) -> str | None:
@@ -549,12 +606,22 @@ def daypart(g: dict, ctx: Context) -> Timex | None:
     if g.get("every"):
         return Timex("SET", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}", "part_of_day")
     if ctx.dct is None:
-        return Timex("TIME", f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}" if g.get("weekday") else None,
-                     "part_of_day", mod)
+        return Timex(
+            "TIME",
+            f"XXXX-WXX-{WEEKDAYS[g['weekday'].lower()]}T{part}" if g.get("weekday") else None,
+            "part_of_day",
+            mod,
+        )
     day = ctx.dct - timedelta(days=1) if rel == "last" else None
     value = day.isoformat() if day else day_of(g, ctx)
-    return Timex("TIME", f"{value}T{part}", "part_of_day", mod, anchored=True,
-                 anaphor=None if (g.get("weekday") or g.get("deictic") or rel) else ("day", 0, "clock"))
+    return Timex(
+        "TIME",
+        f"{value}T{part}",
+        "part_of_day",
+        mod,
+        anchored=True,
+        anaphor=None if (g.get("weekday") or g.get("deictic") or rel) else ("day", 0, "clock"),
+    )
 
 
 def set_day(g: dict, ctx: Context) -> Timex | None:
@@ -591,12 +658,43 @@ def the_day(g: dict, ctx: Context) -> Timex | None:
 
 
 NORMALISERS = {
-    "full": full, "iso": iso, "numeric": numeric, "month_day": month_day, "month_year": month_year,
-    "month": month, "year": year, "decade": decade, "century": century, "quarter": quarter, "half": half,
-    "season": season, "holiday": holiday, "deictic": deictic, "mod_rel": mod_rel, "rel_unit": rel_unit,
-    "rel_weekday": rel_weekday, "that_unit": that_unit, "rel_month": rel_month, "weekday": weekday, "ago": ago,
-    "quarter_ref": quarter_ref, "same_period": same_period, "range_dur": range_dur, "duration": duration,
-    "bare_units": bare_units, "reference": reference, "set": set_, "clock": clock, "clock_day": clock,
-    "day_clock": clock, "clock_date": clock, "named": clock, "daypart": daypart, "set_day": set_day,
-    "weekend": weekend, "the_day": the_day, "the_year": the_year, "year_end": year_end,
+    "full": full,
+    "iso": iso,
+    "numeric": numeric,
+    "month_day": month_day,
+    "month_year": month_year,
+    "month": month,
+    "year": year,
+    "decade": decade,
+    "century": century,
+    "quarter": quarter,
+    "half": half,
+    "season": season,
+    "holiday": holiday,
+    "deictic": deictic,
+    "mod_rel": mod_rel,
+    "rel_unit": rel_unit,
+    "rel_weekday": rel_weekday,
+    "that_unit": that_unit,
+    "rel_month": rel_month,
+    "weekday": weekday,
+    "ago": ago,
+    "quarter_ref": quarter_ref,
+    "same_period": same_period,
+    "range_dur": range_dur,
+    "duration": duration,
+    "bare_units": bare_units,
+    "reference": reference,
+    "set": set_,
+    "clock": clock,
+    "clock_day": clock,
+    "day_clock": clock,
+    "clock_date": clock,
+    "named": clock,
+    "daypart": daypart,
+    "set_day": set_day,
+    "weekend": weekend,
+    "the_day": the_day,
+    "the_year": the_year,
+    "year_end": year_end,
 }

@@ -31,9 +31,11 @@ CONNECTORS = {"of", "and", "for", "the", "&"}
 MAX_NAME_TOKENS = 4
 MENTION_COLUMNS = ["entity_id", "entity_name", "text", "article_id", "label"]  # what entity_rows reads
 TALLY_KEYS = ["entity_id", "kind", "value"]
-TALLY_SCHEMA = pa.schema([*(pa.field(k, pa.string(), nullable=False) for k in TALLY_KEYS),
-                          pa.field("n", pa.int64(), nullable=False)])
+TALLY_SCHEMA = pa.schema(
+    [*(pa.field(k, pa.string(), nullable=False) for k in TALLY_KEYS), pa.field("n", pa.int64(), nullable=False)]
+)
 MIN_MERGE_ROWS = 1_000_000  # part tallies wait until they hold this many rows (or the total's) to be merged
+Votes = defaultdict[str, float]  # label -> weight of the evidence for it
 DECISIVE = 100.0  # a gazetteer or honorific vote no count of model labels can outweigh
 PATTERN_VOTE = 1.5  # name-shape evidence beats one model label, loses to two
 # A bare surname's model label counts less than its full name's ("Leroy Chiao" ... "Chiao"), and less again when the
@@ -63,6 +65,7 @@ PLACE_AFTER = {w for side, w in (line.split("\t") for line in _lines("place_cont
 NOT_PERSON_LAST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "last"}
 NOT_PERSON_FIRST = {w for side, w in (line.split("\t") for line in _lines("non_person_words.tsv")) if side == "first"}
 DEMONYM_ENDINGS = tuple(_lines("demonym_endings.txt"))
+DEMONYM_NOUNS = set(_lines("demonym_nouns.txt"))
 PARTICLES = set(_lines("name_particles.txt"))
 LEGAL_SUFFIXES = {tuple(_fold_chars(line).split()) for line in _lines("legal_suffixes.txt")}
 LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
@@ -70,6 +73,7 @@ LEGAL_SUFFIX_SIZES = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
 NAME_BREAKS = {"-", "–", "—", ",", ":", ";", "|", "/"}
 NUMBERLESS_LABELS = {"PERSON", "GPE", "LOC", "NORP", "ORG"}
 INITIAL = re.compile(r"[A-Z]\.")
+SCORE_MAX_DIGITS = 3
 SCORE = re.compile(r"\d+(?:\.\d+)?(?:-\d+)+")  # "2-1", "245-6", "10.2-1-38-2": never part of a name
 
 
@@ -105,19 +109,22 @@ def _load_places() -> dict[str, tuple[str, int]]:
 
 
 ALIASES = _load_aliases()
+GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
 NOT_ENTITIES = {fold(line) for line in _lines("not_entities.txt")}
 PLACES = _load_places()
+FOLDED_PLACES = {fold(name) for name in PLACES}
 GAZETTEER_NAMES = set(PLACES) | {line.split("\t")[0] for line in _lines("aliases.tsv")}
 GAZETTEER_FIRST_WORDS = {name.split()[0] for name in GAZETTEER_NAMES}
 
 
 @lru_cache(maxsize=65536)
 def base_key(name: str) -> str:
-    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on."""
+    """The folded name without legal suffixes ("Apple Inc." and "Apple" -> "apple"): what identity hangs on. A
+    name is never cut down to a place's: "Minsk Group" and "Virginia Co." are not Minsk and Virginia."""
     words = fold(name).split()
     while len(words) > 1:
         size = next((n for n in LEGAL_SUFFIX_SIZES if n < len(words) and tuple(words[-n:]) in LEGAL_SUFFIXES), 0)
-        if not size:
+        if not size or " ".join(words[:-size]) in FOLDED_PLACES:
             break
         words = words[:-size]
     return " ".join(words)
@@ -138,7 +145,7 @@ class Span:
     end: int
     label: str
     honorific: bool = False
-    votes: Counter = field(default_factory=Counter)
+    votes: Votes = field(default_factory=lambda: Votes(float))
     name: str = ""
 
 
@@ -158,11 +165,11 @@ def at_sentence_start(doc: Doc, i: int) -> bool:
 
 
 def model_spans(doc: Doc) -> list[Span]:
-    return [Span(e.start, e.end, e.label_, votes=Counter({e.label_: 1.0})) for e in doc.ents if e.label_ in LABELS]
+    return [Span(e.start, e.end, e.label_, votes=Votes(float, {e.label_: 1.0})) for e in doc.ents if e.label_ in LABELS]
 
 
 def attach_honorifics(doc: Doc, words: list[str], spans: list[Span]) -> list[Span]:
-    """"Mr Zelenskiy": the honorific joins the name's span (found by the model or not) and makes it a PERSON."""
+    """ "Mr Zelenskiy": the honorific joins the name's span (found by the model or not) and makes it a PERSON."""
     covered = {i: s for s in spans for i in range(s.start, s.end)}
     out = list(spans)
     for i in (i for i, word in enumerate(words) if word in HONORIFICS):
@@ -189,17 +196,26 @@ def trim(doc: Doc, span: Span) -> Span | None:
     opened = [i for i in range(start, end) if doc[i].is_left_punct and doc[i].is_bracket]
     if opened and not any(doc[i].is_right_punct and doc[i].is_bracket for i in range(opened[-1], end)):
         end = opened[-1]
+    end = next((i for i in range(start + 1, end) if is_score_at(doc, i)), end)
     while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct):
         end -= 1
     # "the People party" -> "People": a lowercase word after a name is not part of it ("Ministry of defence",
     # "Hau Lung-bin" and "SN 2006gy" are).
-    while (end - start > 1 and is_lower_word(doc[end - 1]) and doc[end - 2].lower_ not in CONNECTORS | PARTICLES
-           and doc[end - 2].whitespace_):
+    while (
+        end - start > 1
+        and is_lower_word(doc[end - 1])
+        and doc[end - 2].lower_ not in CONNECTORS | PARTICLES
+        and doc[end - 2].whitespace_
+    ):
         end -= 1
     while end - start > 1 and doc[end - 1].lower_ in CONNECTORS and doc[end - 2].whitespace_:
         end -= 1
-    while start < end and (doc[start].is_punct or is_lower_word(doc[start]) and doc[start].whitespace_
-                           and doc[start].lower_ not in PARTICLES):
+    while start < end and (
+        doc[start].is_punct
+        or is_lower_word(doc[start])
+        and doc[start].whitespace_
+        and doc[start].lower_ not in PARTICLES
+    ):
         start += 1
     if start < end and doc[start].lower_ == "the" and (at_sentence_start(doc, start) or span.label != "ORG"):
         start += 1
@@ -212,8 +228,21 @@ def trim(doc: Doc, span: Span) -> Span | None:
     return span
 
 
+def is_score_at(doc: Doc, i: int) -> bool:
+    """ "Liechtenstein 5-0", "Surrey 429-7": a result the tokenizer split ("5", "-", "0") ends the name before it;
+    a catalogue number ("GSC 02620-00648") has longer parts."""
+    parts = doc[i : i + 3]
+    return (
+        len(parts) == 3
+        and not parts[0].whitespace_
+        and not parts[1].whitespace_
+        and parts[1].text in "-–"
+        and all(t.text.isdigit() and len(t.text) <= SCORE_MAX_DIGITS for t in (parts[0], parts[2]))
+    )
+
+
 def split_at_breaks(doc: Doc, span: Span) -> list[Span]:
-    """"DENVER\nPortland", "Leeds 3 Fulham 2", "Peru - Juan Torres": the pieces between breaks, same label."""
+    """ "DENVER\nPortland", "Leeds 3 Fulham 2", "Peru - Juan Torres": the pieces between breaks, same label."""
     pieces, start = [], span.start
     for i in range(span.start, span.end):
         if is_name_break(doc, i, span.label):
@@ -222,7 +251,9 @@ def split_at_breaks(doc: Doc, span: Span) -> list[Span]:
     if start == span.start:
         return [span]
     pieces.append((start, span.end))
-    return [Span(a, b, span.label, span.honorific and a == span.start, Counter(span.votes)) for a, b in pieces if a < b]
+    return [
+        Span(a, b, span.label, span.honorific and a == span.start, Votes(float, span.votes)) for a, b in pieces if a < b
+    ]
 
 
 def is_name_break(doc: Doc, i: int, label: str) -> bool:
@@ -231,7 +262,9 @@ def is_name_break(doc: Doc, i: int, label: str) -> bool:
         return "\n" in token.text
     spaced = i > 0 and bool(doc[i - 1].whitespace_) and bool(token.whitespace_)
     number = not any(c.isalpha() for c in token.text) and any(c.isdigit() for c in token.text)
-    return spaced and token.text in NAME_BREAKS or number and (label in NUMBERLESS_LABELS or SCORE.fullmatch(token.text))
+    return (spaced and token.text in NAME_BREAKS) or (
+        number and (label in NUMBERLESS_LABELS or SCORE.fullmatch(token.text) is not None)
+    )
 
 
 def is_lower_word(token: Token) -> bool:
@@ -239,22 +272,28 @@ def is_lower_word(token: Token) -> bool:
 
 
 def extend_the(doc: Doc, span: Span) -> None:
-    """"by The Telegraph": a capitalised The inside a sentence belongs to a newspaper's or group's name."""
+    """ "by The Telegraph": a capitalised The inside a sentence belongs to a newspaper's or group's name."""
     i = span.start - 1
     if span.label == "ORG" and i >= 0 and doc[i].text == "The" and not at_sentence_start(doc, i):
         span.start = i
 
 
 def merge_of_chains(doc: Doc, spans: list[Span], surnames: set[str]) -> list[Span]:
-    """"Servant" + "of the" + "People" (ORG) -> one ORG: a lone capitalised word joined to an ORG by "of (the)"."""
+    """ "Servant" + "of the" + "People" (ORG) -> one ORG: a lone capitalised word joined to an ORG by "of (the)"."""
     spans = sorted(spans, key=lambda s: s.start)
     out: list[Span] = []
     for span in spans:
         prev = out[-1] if out else None
         gap = [t.lower_ for t in doc[prev.end : span.start]] if prev and span.start - prev.end <= 2 else []
-        if (prev and span.label == "ORG" and gap in (["of"], ["of", "the"]) and prev.end - prev.start == 1
-                and not prev.honorific and doc[prev.start].text not in surnames
-                and doc[prev.start].text not in GAZETTEER_NAMES):
+        if (
+            prev
+            and span.label == "ORG"
+            and gap in (["of"], ["of", "the"])
+            and prev.end - prev.start == 1
+            and not prev.honorific
+            and doc[prev.start].text not in surnames
+            and doc[prev.start].text not in GAZETTEER_NAMES
+        ):
             prev.end, prev.label, prev.votes = span.end, "ORG", span.votes
             continue
         out.append(span)
@@ -272,7 +311,7 @@ def gazetteer_spans(doc: Doc, words: list[str], spans: list[Span]) -> list[Span]
             name = doc[i:j].text
             if name in GAZETTEER_NAMES and not covered.intersection(range(i, j)):
                 label = PLACES[name][0] if name in PLACES else ALIASES[fold(name)][1]
-                span = Span(i, j, label, votes=Counter({label: 1.0}))
+                span = Span(i, j, label, votes=Votes(float, {label: 1.0}))
                 if PLACES.get(name, ("", 0))[1] == 0 or in_place_context(doc, span):
                     out.append(span)
                 next_free = j
@@ -286,10 +325,14 @@ def name_of(doc: Doc, span: Span) -> str:
 
 
 def looks_like_person(doc: Doc, span: Span, surnames: set[str]) -> bool:
-    """"Rustem Umerov" tagged ORG: a given name, a known surname or a surname ending, and no organisation head."""
+    """ "Rustem Umerov" tagged ORG: a given name, a known surname or a surname ending, and no organisation head."""
     tokens = doc[span.start : span.end]
-    if (not 2 <= len(tokens) <= 3 or not all(is_name_part(t) for t in tokens)
-            or tokens[-1].text in NOT_PERSON_LAST or tokens[0].text in NOT_PERSON_FIRST):
+    if (
+        not 2 <= len(tokens) <= 3
+        or not all(is_name_part(t) for t in tokens)
+        or tokens[-1].text in NOT_PERSON_LAST
+        or tokens[0].text in NOT_PERSON_FIRST
+    ):
         return False
     last = tokens[-1].text
     return last in surnames or tokens[0].text in FIRST_NAMES or last.lower().endswith(SURNAME_ENDINGS)
@@ -302,16 +345,24 @@ def is_name_part(token: Token) -> bool:
 
 
 def is_demonym(doc: Doc, span: Span) -> bool:
-    """"Ukrainian and American officials": a lone nationality adjective is NORP, not a place."""
+    """ "Ukrainian and American officials", "a Briton": a lone nationality adjective or noun is NORP, not a place
+    or a person."""
     token = doc[span.start]
-    return span.end - span.start == 1 and token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
+    return span.end - span.start == 1 and (
+        token.text in DEMONYM_NOUNS or token.tag_ == "JJ" and token.is_title and token.lower_.endswith(DEMONYM_ENDINGS)
+    )
 
 
 def is_language_modifier(doc: Doc, span: Span) -> bool:
-    """"the English county championship": a language's name modifying a noun is a nationality ("in English" is not)."""
+    """ "the English county championship": a language's name modifying a noun is a nationality ("in English" is not)."""
     token = doc[span.start]
-    return (span.label == "LANGUAGE" and span.end - span.start == 1 and token.dep_ in ("amod", "compound")
-            and token.head.i > token.i and token.head.pos_ in ("NOUN", "PROPN"))
+    return (
+        span.label == "LANGUAGE"
+        and span.end - span.start == 1
+        and token.dep_ in ("amod", "compound")
+        and token.head.i > token.i
+        and token.head.pos_ in ("NOUN", "PROPN")
+    )
 
 
 def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[str, float] | None:
@@ -326,7 +377,7 @@ def place_vote(doc: Doc, span: Span, name: str, last_words: set[str]) -> tuple[s
 
 
 def in_place_context(doc: Doc, span: Span) -> bool:
-    """"in Austin", "Luhansk region", "the Donetsk and Luhansk regions"."""
+    """ "in Austin", "Luhansk region", "the Donetsk and Luhansk regions"."""
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
     end = span.end
     if end + 1 < len(doc) and doc[end].lower_ in ("and", "or", ","):
@@ -338,8 +389,11 @@ def in_place_context(doc: Doc, span: Span) -> bool:
 
 
 def add_votes(doc: Doc, spans: list[Span], surnames: set[str]) -> None:
-    last_words = {doc[s.end - 1].text for s in spans
-                  if s.end - s.start > 1 and s.name not in PLACES and all(map(is_name_part, doc[s.start : s.end]))}
+    last_words = {
+        doc[s.end - 1].text
+        for s in spans
+        if s.end - s.start > 1 and s.name not in PLACES and all(map(is_name_part, doc[s.start : s.end]))
+    }
     for span in spans:
         name = span.name
         if (vote := place_vote(doc, span, name, last_words)) is not None:
@@ -361,8 +415,12 @@ class Group:
     names: Counter = field(default_factory=Counter)
     ambiguous: bool = False  # a bare surname shared by two full names in the article
 
-    def votes(self) -> Counter:
-        return sum((s.votes for s in self.spans), Counter())
+    def votes(self) -> Votes:
+        total = Votes(float)
+        for span in self.spans:
+            for label, weight in span.votes.items():
+                total[label] += weight
+        return total
 
     def label(self) -> str:
         """The label with most votes; a tie goes to the longest mention's model label."""
@@ -380,7 +438,9 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
         group.spans.append(span)
         group.names[name] += 1
     join_acronyms(groups)
-    full = merge_same_person([g for g in groups.values() if " " in g.key and g.label() == "PERSON" and is_person_shaped(g)], groups)
+    full = merge_same_person(
+        [g for g in groups.values() if " " in g.key and g.label() == "PERSON" and is_person_shaped(g)], groups
+    )
     for key, group in sorted(groups.items(), key=lambda kv: -len(kv[0].split())):
         if group.label() != "PERSON" and max(group.votes().values(), default=0) >= DECISIVE:
             continue
@@ -388,15 +448,42 @@ def group_mentions(doc: Doc, spans: list[Span]) -> list[Group]:
         if len(owners) == 1:
             weight = SHORT_FORM_WEIGHT / 2 if is_given_name_shaped(owners[0]) else SHORT_FORM_WEIGHT
             for span in group.spans:
-                span.votes = Counter({label: n * weight for label, n in span.votes.items()})
+                span.votes = Votes(float, {label: n * weight for label, n in span.votes.items()})
             owners[0].spans.extend(group.spans)
             del groups[key]
         group.ambiguous = len(owners) > 1
+    join_given_names(full, groups)
     return list(groups.values())
 
 
+def join_given_names(full: list[Group], groups: dict[str, Group]) -> None:
+    """ "Randall" after "Randall Cunningham": a lone known given name tagged PERSON joins the one full name of the
+    article that starts with it, when no full name ends with it ("Clinton" of "Bill Clinton" and "Clinton Smith" is
+    no one's); "Spitzer" of "Spitzer Space Telescope" is no given name."""
+    first_of: dict[str, list[Group]] = defaultdict(list)
+    last_words = set()
+    for owner in (g for g in full if g.key in groups):
+        first_of[owner.key.split()[0]].append(owner)
+        last_words.add(owner.key.split()[-1])
+    for key, group in list(groups.items()):
+        owners = first_of.get(key, [])
+        if (
+            " " in key
+            or len(owners) != 1
+            or key in last_words
+            or key not in GIVEN_NAMES
+            or group.ambiguous
+            or group.label() != "PERSON"
+        ):
+            continue
+        for span in group.spans:
+            span.votes = Votes(float, {label: n * SHORT_FORM_WEIGHT for label, n in span.votes.items()})
+        owners[0].spans.extend(group.spans)
+        del groups[key]
+
+
 def join_acronyms(groups: dict[str, Group]) -> None:
-    """"World Health Organization (WHO)", "General Motors ... GM": an acronym joins the one name it abbreviates."""
+    """ "World Health Organization (WHO)", "General Motors ... GM": an acronym joins the one name it abbreviates."""
     by_initials: dict[str, list[Group]] = defaultdict(list)
     for group in groups.values():
         for initials in acronyms_of(group.key) if group.label() != "PERSON" else ():
@@ -413,7 +500,7 @@ def is_acronym_group(group: Group) -> bool:
 
 
 def is_acronym(name: str) -> bool:
-    """"WHO", "U.N.", "NASA": two to six capitals, dots allowed."""
+    """ "WHO", "U.N.", "NASA": two to six capitals, dots allowed."""
     letters = name.replace(".", "")
     return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
 
@@ -433,13 +520,13 @@ def is_person_shaped(group: Group) -> bool:
 
 
 def is_given_name_shaped(group: Group) -> bool:
-    """"Leroy Chiao", "Rustem Umerov": a known given name first or a surname ending last ("Space Shuttle Atlantis" is not)."""
+    """A known given name first or a surname ending last ("Leroy Chiao"); "Space Shuttle Atlantis" is not."""
     words = [n.split() for n in group.names if " " in n]
     return any(w[0] in FIRST_NAMES or w[-1].lower().endswith(SURNAME_ENDINGS) for w in words)
 
 
 def merge_same_person(full: list[Group], groups: dict[str, Group]) -> list[Group]:
-    """"Colin A. Norman" and "Colin Norman": full names with the same first and last word are one person."""
+    """ "Colin A. Norman" and "Colin Norman": full names with the same first and last word are one person."""
     by_ends: dict[tuple[str, str], Group] = {}
     for group in sorted(full, key=lambda g: -sum(g.names.values())):
         words = group.key.split()
@@ -452,11 +539,11 @@ def merge_same_person(full: list[Group], groups: dict[str, Group]) -> list[Group
 
 
 def is_short_form(short: str, full: str) -> bool:
-    """"witkoff" or "van gogh" of "steve witkoff" / "theo van gogh": the full name's last words."""
+    """ "witkoff" or "van gogh" of "steve witkoff" / "theo van gogh": the full name's last words."""
     short_words, full_words = short.split(), full.split()
     if not short_words or len(short_words) >= len(full_words):
         return False
-    tail = full_words[-len(short_words):]
+    tail = full_words[-len(short_words) :]
     return tail[:-1] == short_words[:-1] and surname_matches(tail[-1], short_words[-1])
 
 
@@ -473,13 +560,16 @@ def canonical(group: Group, label: str) -> str:
     return alias[0] if alias and alias[1] == label else name
 
 
-def candidate_spans(doc: Doc) -> list[Span]:
+def candidate_spans(doc: Doc, text: str = "") -> list[Span]:
     words = [t.text for t in doc]
     spans = attach_honorifics(doc, words, model_spans(doc))
     spans = [p for s in spans for p in split_at_breaks(doc, s)]
     spans = [s for s in (trim(doc, s) for s in spans) if s is not None]
     for span in spans:
         extend_the(doc, span)
+    spans = resegment_capital_spans(doc, spans, text)
+    for span in spans:
+        extend_capital_place(doc, span, text)
     spans = unique(spans + initial_spans(doc))
     spans = unique(spans + repeated_spans(doc, spans))
     surnames = {doc[s.end - 1].text for s in spans if s.label == "PERSON" and s.end - s.start > 1}
@@ -491,15 +581,66 @@ def candidate_spans(doc: Doc) -> list[Span]:
     return spans
 
 
+def resegment_capital_spans(doc: Doc, spans: list[Span], text: str) -> list[Span]:
+    """A span on an all-capital line the parser saw re-cased ("SPRINGBOKS FINALLY", "AUSTRIA DOMINATE SCOTLAND")
+    that the article never writes elsewhere is cut into the names (and surnames) it does write elsewhere; words
+    between them go."""
+    capital = [is_on_capital_line(doc, s, text) for s in spans]
+    if not any(capital):
+        return spans
+    known = {span_words(doc, s): s for s, cap in zip(spans, capital) if not cap}
+    for words, span in list(known.items()):
+        if span.label == "PERSON" and len(words) > 1:
+            known.setdefault(words[-1:], span)  # "Woolmer" of "Bob Woolmer"
+    out = []
+    for span, cap in zip(spans, capital):
+        pieces = known_pieces(doc, span, known) if cap and span_words(doc, span) not in known else []
+        out.extend(pieces or [span])
+    return out
+
+
+def extend_capital_place(doc: Doc, span: Span, text: str) -> None:
+    """ "NEW YORK" re-cased "new York" (the article writes "new" elsewhere): the word before a name on a capital line
+    belongs to it when together they are a known place."""
+    i = span.start - 1
+    if i < 0 or not text or not doc[i].is_lower or not text[doc[i].idx : doc[i].idx + len(doc[i])].isupper():
+        return
+    if f"{doc[i].text.capitalize()} {doc[span.start : span.end].text}" in GAZETTEER_NAMES:
+        span.start = i
+
+
+def is_on_capital_line(doc: Doc, span: Span, text: str) -> bool:
+    start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1])
+    return span.end - span.start > 1 and text[start:end].isupper() and text[start:end] != doc.text[start:end]
+
+
+def span_words(doc: Doc, span: Span) -> tuple[str, ...]:
+    return tuple(t.text for t in doc[span.start : span.end])
+
+
+def known_pieces(doc: Doc, span: Span, known: dict[tuple[str, ...], Span]) -> list[Span]:
+    """The longest names of KNOWN in SPAN, left to right."""
+    pieces, i = [], span.start
+    while i < span.end:
+        j = next((j for j in range(span.end, i, -1) if tuple(t.text for t in doc[i:j]) in known), None)
+        if j is None:
+            i += 1
+            continue
+        model = known[tuple(t.text for t in doc[i:j])]
+        pieces.append(Span(i, j, model.label, model.honorific, Votes(float, {model.label: 1.0})))
+        i = j
+    return pieces
+
+
 def initial_spans(doc: Doc) -> list[Span]:
-    """"T. Marsden", "G. W. Bush": initials before a capitalised word are a person's name."""
+    """ "T. Marsden", "G. W. Bush": initials before a capitalised word are a person's name."""
     out, i = [], 0
     while i < len(doc):
         j = i
         while j < len(doc) and INITIAL.fullmatch(doc[j].text) and doc[j].whitespace_:
             j += 1
         if j > i and j < len(doc) and doc[j].is_title and doc[j].is_alpha and len(doc[j]) > 1 and not doc[j].is_stop:
-            out.append(Span(i, j + 1, "PERSON", votes=Counter({"PERSON": PATTERN_VOTE})))
+            out.append(Span(i, j + 1, "PERSON", votes=Votes(float, {"PERSON": PATTERN_VOTE})))
         i = j + 1
     return out
 
@@ -509,27 +650,37 @@ def repeated_spans(doc: Doc, spans: list[Span]) -> list[Span]:
     names: dict[str, dict[tuple[str, ...], Span]] = defaultdict(dict)
     for span in spans:
         words = tuple(t.text for t in doc[span.start : span.end])
-        if any(c.isupper() for c in words[0][:1]) and not (len(words) == 1 and (doc[span.start].is_stop or len(words[0]) < 3)):
+        if any(c.isupper() for c in words[0][:1]) and not (
+            len(words) == 1 and (doc[span.start].is_stop or len(words[0]) < 3)
+        ):
             names[words[0]].setdefault(words, span)
     taken = {i for s in spans for i in range(s.start, s.end)}
     out, i = [], 0
     while i < len(doc):
         found = None
         if i not in taken and doc[i].text in names and doc[i].ent_type_ in LABELS | {""}:
-            found = max((w for w in names[doc[i].text] if tuple(t.text for t in doc[i : i + len(w)]) == w
-                         and not taken.intersection(range(i, i + len(w)))), key=len, default=None)
+            found = max(
+                (
+                    w
+                    for w in names[doc[i].text]
+                    if tuple(t.text for t in doc[i : i + len(w)]) == w and not taken.intersection(range(i, i + len(w)))
+                ),
+                key=len,
+                default=None,
+            )
         if found is None:
             i += 1
             continue
         model = names[doc[i].text][found]
-        out.append(Span(i, i + len(found), model.label, model.honorific, Counter({model.label: 1.0})))
+        out.append(Span(i, i + len(found), model.label, model.honorific, Votes(float, {model.label: 1.0})))
         i += len(found)
     return out
 
 
 def unique(spans: list[Span]) -> list[Span]:
     """Spans without overlaps; the first (longest) wins when two cover the same token."""
-    out, taken = [], set()
+    out: list[Span] = []
+    taken: set[int] = set()
     for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
         if not taken.intersection(range(span.start, span.end)):
             out.append(span)
@@ -540,7 +691,7 @@ def unique(spans: list[Span]) -> list[Span]:
 def extract_mentions(doc: Doc, *, article_id: str, text: str) -> list[MentionRow]:
     """Mentions of named entities, each labelled by its name's vote and linked to its canonical entity."""
     out = []
-    for group in group_mentions(doc, candidate_spans(doc)):
+    for group in group_mentions(doc, candidate_spans(doc, text)):
         label = group.label()
         name = canonical(group, label)
         eid = entity_id(name)
@@ -575,20 +726,29 @@ def part_tally(mentions: pa.Table) -> pa.Table:
     aliases = mentions.group_by(["entity_id", "text"]).aggregate([])
     labels = mentions.group_by(["entity_id", "label"]).aggregate([([], "count_all")])
     articles = mentions.group_by("entity_id").aggregate([("article_id", "count_distinct")])
-    return pa.concat_tables([
-        tally("name", names["entity_id"], names["entity_name"], names["count_all"]),
-        tally("alias", aliases["entity_id"], aliases["text"]),
-        tally("label", labels["entity_id"], labels["label"], labels["count_all"]),
-        tally("articles", articles["entity_id"], counts=articles["article_id_count_distinct"]),
-    ])
+    return pa.concat_tables(
+        [
+            tally("name", names["entity_id"], names["entity_name"], names["count_all"]),
+            tally("alias", aliases["entity_id"], aliases["text"]),
+            tally("label", labels["entity_id"], labels["label"], labels["count_all"]),
+            tally("articles", articles["entity_id"], counts=articles["article_id_count_distinct"]),
+        ]
+    )
 
 
-def tally(kind: str, entity_ids: pa.ChunkedArray, values: pa.ChunkedArray | None = None,
-          counts: pa.ChunkedArray | None = None) -> pa.Table:
+def tally(
+    kind: str, entity_ids: pa.ChunkedArray, values: pa.ChunkedArray | None = None, counts: pa.ChunkedArray | None = None
+) -> pa.Table:
     size = len(entity_ids)
-    return pa.table({"entity_id": entity_ids, "kind": pa.repeat(kind, size),
-                     "value": pa.repeat("", size) if values is None else values,
-                     "n": pa.repeat(0, size) if counts is None else counts}, schema=TALLY_SCHEMA)
+    return pa.table(
+        {
+            "entity_id": entity_ids,
+            "kind": pa.repeat(kind, size),
+            "value": pa.repeat("", size) if values is None else values,
+            "n": pa.repeat(0, size) if counts is None else counts,
+        },
+        schema=TALLY_SCHEMA,
+    )
 
 
 def merge_tallies(tallies: list[pa.Table]) -> pa.Table:

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from pipeline.entities import (
-    FIRST_NAMES,
+    GIVEN_NAMES,
     NOT_PERSON_FIRST,
     NOT_PERSON_LAST,
     SURNAME_ENDINGS,
@@ -54,7 +54,9 @@ MIN_ACRONYM = 3  # letters of an acronym applied beyond its article: "CA" is too
 WINDOW = 8  # names compared with each name for spelling variants, in each sorted order
 MIN_CONTEXT_SCORE, CONTEXT_MARGIN = 1.0, 2.0
 MIN_PERSON_ARTICLES = 2  # articles that make a full name tagged PERSON surely a person's
-GIVEN_NAMES = {fold(name) for name in FIRST_NAMES}
+# A surname joins its only full-name person without shared context when that person is named in this many articles:
+# the bare "Cook", "Wolf" or "Law" of an article is as often another person or a word the model tagged PERSON.
+MIN_UNIQUE_ARTICLES = 3
 
 
 @dataclass
@@ -99,8 +101,9 @@ class Resolution:
         if not self.by_article:
             return ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         values = ids.to_pylist()
-        rows = zip(mentions["article_id"].to_pylist(), mentions["entity_name"].to_pylist(),
-                   mentions["label"].to_pylist())
+        rows = zip(
+            mentions["article_id"].to_pylist(), mentions["entity_name"].to_pylist(), mentions["label"].to_pylist()
+        )
         return pa.array([self.by_article.get(row, value) for row, value in zip(rows, values)], pa.string())
 
 
@@ -115,7 +118,8 @@ def resolve(parts: Callable[[], Iterable[pa.Table]]) -> Resolution:
     ids = {name: node_id for node, node_id in canonical_ids(nodes, groups).items() for name in members[node]}
     resolution = Resolution(ids)
     if surnames:
-        resolution.by_article = decide_by_context(parts(), surnames, nodes, members, ids)
+        unique = unique_surnames(surnames, nodes, groups)
+        resolution.by_article = decide_by_context(parts(), surnames, unique, nodes, members, ids)
     return resolution
 
 
@@ -124,8 +128,9 @@ def name_tally(parts: Iterable[pa.Table]) -> dict[tuple[str, str], tuple[int, in
     out: dict[tuple[str, str], list] = {}
     for part in parts:
         counts = part.group_by(NAME_KEYS).aggregate([([], "count_all"), ("article_id", "count_distinct")])
-        for name, label, n, articles in zip(*(counts[c].to_pylist() for c in
-                                               [*NAME_KEYS, "count_all", "article_id_count_distinct"])):
+        for name, label, n, articles in zip(
+            *(counts[c].to_pylist() for c in [*NAME_KEYS, "count_all", "article_id_count_distinct"])
+        ):
             entry = out.setdefault((name, label), [0, 0, frozenset()])
             entry[0] += n
             entry[1] += articles
@@ -187,7 +192,7 @@ def is_person_shaped(node: Node) -> bool:
 
 
 def join_same_first_and_last(nodes: dict, groups: UnionFind) -> None:
-    """"Colin A. Norman" / "Colin Norman"; but "George W. Bush" and "George H. W. Bush" are two people, so a first
+    """ "Colin A. Norman" / "Colin Norman"; but "George W. Bush" and "George H. W. Bush" are two people, so a first
     and last name written with two different middles joins nothing."""
     by_ends: dict[tuple[str, str], list] = defaultdict(list)
     for k in sorted(full_person_nodes(nodes)):
@@ -199,7 +204,7 @@ def join_same_first_and_last(nodes: dict, groups: UnionFind) -> None:
 
 
 def join_acronyms(nodes: dict, groups: UnionFind) -> None:
-    """"WHO" joins "World Health Organization" when some article wrote the one for the other."""
+    """ "WHO" joins "World Health Organization" when some article wrote the one for the other."""
     defined: dict[str, set] = defaultdict(set)
     for k, node in nodes.items():
         for alias in node.acronyms:
@@ -230,10 +235,16 @@ def are_spelling_variants(a: Node, b: Node) -> bool:
     word: each differing word long enough to be misspelt and starting alike ("Western" is not "Eastern"), and in a
     person's name spelt with the same consonants ("Usama bin Ladin" / "Osama bin Laden"; "Conroy" is not
     "Conolly", "Bob" not "Rob")."""
-    if (len(a.words) != len(b.words) or a.is_person != b.is_person or a.is_norp != b.is_norp
-            or fuzz.ratio(a.key, b.key) < (FUZZY_MIN_RATIO_PERSON if a.is_person else FUZZY_MIN_RATIO)):
+    if (
+        len(a.words) != len(b.words)
+        or a.is_person != b.is_person
+        or a.is_norp != b.is_norp
+        or fuzz.ratio(a.key, b.key) < (FUZZY_MIN_RATIO_PERSON if a.is_person else FUZZY_MIN_RATIO)
+    ):
         return False
-    return all(word_a == word_b or is_misspelling(word_a, word_b, a.is_person) for word_a, word_b in zip(a.words, b.words))
+    return all(
+        word_a == word_b or is_misspelling(word_a, word_b, a.is_person) for word_a, word_b in zip(a.words, b.words)
+    )
 
 
 def is_misspelling(a: str, b: str, person: bool) -> bool:
@@ -252,8 +263,12 @@ def is_surely_a_person(node: Node) -> bool:
     """A full name a surname may join: a known given name or an initial first, a surname ending, or a PERSON in
     several articles ("Steve Witkoff", "G. Marsden", "Rustem Umerov"; not "Dwarf Galaxy" tagged PERSON once)."""
     first, last = node.words[0], node.words[-1]
-    return (first in GIVEN_NAMES or len(first) == 1 or last.endswith(SURNAME_ENDINGS)
-            or node.articles >= MIN_PERSON_ARTICLES)
+    return (
+        first in GIVEN_NAMES
+        or len(first) == 1
+        or last.endswith(SURNAME_ENDINGS)
+        or node.articles >= MIN_PERSON_ARTICLES
+    )
 
 
 def surname_candidates(nodes: dict, groups: UnionFind) -> dict[tuple, list]:
@@ -268,11 +283,46 @@ def surname_candidates(nodes: dict, groups: UnionFind) -> dict[tuple, list]:
     for k, node in sorted(nodes.items()):
         if not 0 < len(node.words) <= 2 or not node.is_person or node.words[0] in given:
             continue
-        candidates = sorted({groups.find(c) for c in by_last.get(node.words[-1], ())
-                             if is_short_form(node.key, nodes[c].key) and written_last(node) & written_last(nodes[c])})
+        candidates = sorted(
+            {
+                groups.find(c)
+                for c in by_last.get(node.words[-1], ())
+                if is_short_form(node.key, nodes[c].key) and written_last(node) & written_last(nodes[c])
+            }
+        )
         if candidates:
             out[k] = candidates
     return out
+
+
+def unique_surnames(surnames: dict, nodes: dict, groups: UnionFind) -> set[tuple]:
+    """Bare surnames that need no shared context: always tagged PERSON, never the name of anything else, and written
+    exactly as the last words of the corpus's only full-name person carrying them, a person it names often
+    ("Yeltsin" of "Boris Yeltsin")."""
+    people_by_last: dict[str, set] = defaultdict(set)
+    for k in full_person_nodes(nodes):
+        people_by_last[nodes[k].words[-1]].add(k)
+    out = set()
+    for k, candidates in surnames.items():
+        node, people = nodes[k], people_by_last[nodes[k].words[-1]]
+        if (
+            len(candidates) == 1
+            and not node.person_split
+            and set(node.labels) == {"PERSON"}
+            and {groups.find(c) for c in people} == set(candidates)
+            and sum(nodes[c].articles for c in people) >= MIN_UNIQUE_ARTICLES
+            and any(
+                written_last_words(node, len(node.words)) & written_last_words(nodes[c], len(node.words))
+                for c in people
+                if len(nodes[c].words) > len(node.words)
+            )
+        ):
+            out.add(k)
+    return out
+
+
+def written_last_words(node: Node, n: int) -> set[str]:
+    return {" ".join(_fold_chars(name).split()[-n:]) for name in node.names}
 
 
 def written_last(node: Node) -> set[str]:
@@ -284,10 +334,9 @@ def canonical_ids(nodes: dict, groups: UnionFind) -> dict[tuple, str]:
     by_root: dict[tuple, list] = defaultdict(list)
     for k in nodes:
         by_root[groups.find(k)].append(k)
-    out = {}
+    out: dict[tuple, str] = {}
     for members in by_root.values():
-        best = max(members, key=lambda k: (len(nodes[k].words) > 1, nodes[k].articles, sum(nodes[k].names.values()),
-                                           k))
+        best = max(members, key=lambda k: (len(nodes[k].words) > 1, nodes[k].articles, sum(nodes[k].names.values()), k))
         node = nodes[best]
         name = max(node.names, key=lambda n: (node.names[n], n))
         node_id = entity_id(name, "PERSON" if best[1] else None)
@@ -295,8 +344,9 @@ def canonical_ids(nodes: dict, groups: UnionFind) -> dict[tuple, str]:
     return out
 
 
-def decide_by_context(parts: Iterable[pa.Table], surnames: dict, nodes: dict, members: dict,
-                      ids: dict) -> dict[tuple[str, str, str], str]:
+def decide_by_context(
+    parts: Iterable[pa.Table], surnames: dict, unique: set, nodes: dict, members: dict, ids: dict
+) -> dict[tuple[str, str, str], str]:
     """Per article, a bare surname goes to the candidate whose articles share its article's entities (rare ones
     weigh most), when it is surely a person and clearly ahead of any other: in edited news a surname alone
     without its full name is as often a place, a telescope or another person ("Jackson", "Spitzer", "Wolf")."""
@@ -305,7 +355,7 @@ def decide_by_context(parts: Iterable[pa.Table], surnames: dict, nodes: dict, me
     candidate_ids = {ids[members[c][0]] for cs in surnames.values() for c in cs}
     context: dict[str, Counter] = defaultdict(Counter)  # candidate id -> entity ids of its articles
     needs: list[tuple[str, tuple, set]] = []
-    articles_of = Counter()
+    articles_of: Counter[str] = Counter()
     for part in parts:
         rows = part.select(["article_id", *NAME_KEYS]).to_pylist()
         by_article: dict[str, set] = defaultdict(set)
@@ -324,13 +374,16 @@ def decide_by_context(parts: Iterable[pa.Table], surnames: dict, nodes: dict, me
         candidates = [ids[members[c][0]] for c in surnames[short_of[name]]]
         if present & set(candidates):
             continue  # the article names a candidate and still kept the surname apart: it is someone else
-        scores = sorted(((sum(1 / math.log2(1 + articles_of[e]) for e in present if context[c][e]), c)
-                         for c in candidates), reverse=True)
+        scores = sorted(
+            ((sum(1 / math.log2(1 + articles_of[e]) for e in present if context[c][e]), c) for c in candidates),
+            reverse=True,
+        )
         best, second = scores[0], scores[1][0] if len(scores) > 1 else 0.0
-        if best[1] in sure and best[0] >= MIN_CONTEXT_SCORE and best[0] >= CONTEXT_MARGIN * second:
+        if best[1] in sure and (
+            short_of[name] in unique or best[0] >= MIN_CONTEXT_SCORE and best[0] >= CONTEXT_MARGIN * second
+        ):
             out[(article, *name)] = best[1]
     return out
-
 
 
 def canonical_mentions(mentions: pa.Table, resolution: Resolution) -> pa.Table | None:
@@ -351,9 +404,12 @@ def canonical_quotes(quotes: pa.Table, old_mentions: pa.Table, new_mentions: pa.
     by_old_id: dict[tuple[str, str], str] = {}
     for a, old, new in zip(articles, old_ids, new_ids):
         by_old_id.setdefault((a, old), new)
-    speakers = zip(quotes["article_id"].to_pylist(), quotes["speaker_start_char"].to_pylist(),
-                   quotes["speaker_end_char"].to_pylist(), quotes["speaker_entity_id"].to_pylist())
-    ids = [None if old is None else by_span.get((a, s, e), by_old_id.get((a, old), old))
-           for a, s, e, old in speakers]
+    speakers = zip(
+        quotes["article_id"].to_pylist(),
+        quotes["speaker_start_char"].to_pylist(),
+        quotes["speaker_end_char"].to_pylist(),
+        quotes["speaker_entity_id"].to_pylist(),
+    )
+    ids = [None if old is None else by_span.get((a, s, e), by_old_id.get((a, old), old)) for a, s, e, old in speakers]
     index = quotes.column_names.index("speaker_entity_id")
     return quotes.set_column(index, quotes.schema.field(index), pa.array(ids, pa.string()))

@@ -59,14 +59,12 @@ def marked_rows(marked: list[Marked], ctx: Context, article_id: str) -> list[Quo
 
 def _adjacent(a: Marked, b: Marked, attr: Attribution, text: str) -> bool:
     """B follows A with nothing but A's attribution between them, in one paragraph or continuing it."""
-    gap = text[a.end + 1:b.open_at]
+    gap = text[a.end + 1 : b.open_at]
     if a.continues:
         return True
     if "\n" in gap.strip() or len(gap) > 400:
         return False
     return a.end < attr.cue_at < b.open_at or not any(ch.isalnum() for ch in gap)
-
-
 
 
 def remember_speakers(ctx: Context) -> None:
@@ -96,4 +94,3 @@ def extract_quotes(doc: Doc, *, article_id: str, text: str, mentions: list[Menti
         rows += indirect_rows(ctx, article_id)
     unique = {(r.start_char, r.end_char): r for r in rows}
     return sorted(unique.values(), key=lambda r: r.start_char)
-

@@ -46,8 +46,6 @@ class Attribution:
     subject: Token | Speaker  # a Speaker when no parse gave a subject token
 
 
-
-
 # string hashes of the words that can be cues: lemmas (as a lemmatizer may case them), or forms without one
 _CUE_LEMMA_IDS = np.array([get_string_id(w) for v in CUE_VERBS for w in (v, v.title(), v.upper())], dtype=np.uint64)
 _CUE_FORM_IDS = np.array([get_string_id(form) for form in CUE_FORMS], dtype=np.uint64)
@@ -66,7 +64,7 @@ class Context:
         for q in marked:
             span = doc.char_span(q.start, q.end, alignment_mode="expand")
             if span is not None:
-                self.quoted[span.start:span.end] = [True] * len(span)
+                self.quoted[span.start : span.end] = [True] * len(span)
         marks = np.array(self.quoted, dtype=bool) | (doc.to_array(IS_QUOTE) == 1) if len(doc) else np.zeros(0, bool)
         self.quoted_before = [0, *np.cumsum(marks).tolist()]
         self.quoted_at = [i for i, q in enumerate(self.quoted) if q]
@@ -106,8 +104,9 @@ class Context:
 
     def candidates_in(self, start: int, end: int) -> list[int]:
         """Cue candidates among tokens START:END."""
-        return self.cue_candidates[bisect.bisect_left(self.cue_candidates, start):
-                                   bisect.bisect_left(self.cue_candidates, end)]
+        return self.cue_candidates[
+            bisect.bisect_left(self.cue_candidates, start) : bisect.bisect_left(self.cue_candidates, end)
+        ]
 
     def first_quoted(self, start: int, end: int) -> int | None:
         k = bisect.bisect_left(self.quoted_at, start)
@@ -117,7 +116,7 @@ class Context:
         """Whether WHO may be what PRONOUN refers to: he/she against a known sex, they/we never one person."""
         if isinstance(who, Speaker):
             mention = self.mention_at(who.start, who.end)
-            label, sex = (mention.label if mention else None), self.sex(who.entity_id, self.text[who.start:who.end])
+            label, sex = (mention.label if mention else None), self.sex(who.entity_id, self.text[who.start : who.end])
         else:
             label, sex = who.label, self.sex(who.entity_id, who.text)
         if pronoun in PRONOUN_SEX:
@@ -128,10 +127,10 @@ class Context:
         """The sex a person's given name or honorific tells, here or at another mention of the same entity."""
         words = text.split()
         first = SEX_OF_NAME.get(words[0].rstrip(".")) if words else None
-        return first or self.entity_sex.get(entity_id)
+        return first or (self.entity_sex.get(entity_id) if entity_id is not None else None)
 
     def sent(self, tok: Token) -> Span:
-        return self.doc[self.sent_start[tok.i]:self.sent_end[tok.i]]
+        return self.doc[self.sent_start[tok.i] : self.sent_end[tok.i]]
 
     def has_quote(self, start: int, end: int) -> bool:
         """Whether tokens START:END hold a quoted token or a quotation mark."""

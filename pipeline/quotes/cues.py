@@ -11,6 +11,7 @@ from pipeline.quotes.context import Attribution, Context, Speaker, last_char
 from pipeline.quotes.lexicon import (
     CUE_VERBS,
     FRAME_DEPS,
+    LEAD_INS,
     NAMED,
     OTHER_PRONOUNS,
     PERSON_PRONOUNS,
@@ -30,7 +31,9 @@ def _negated(cue: Token) -> bool:
 
 def _unsaid(cue: Token) -> bool:
     """'did not say', 'refused to say': no words of this cue are quoted (a report of it still is speech)."""
-    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in cue.children)
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in cue.children):
+        return cue.head.lemma_ not in LEAD_INS  # 'went on to say "..."' says it; 'wants to say', 'refused to say' not
+    return any(c.dep_ == "neg" for c in cue.children)
 
 
 def is_cue(tok: Token, ctx: Context, verbs: frozenset[str]) -> bool:
@@ -59,7 +62,7 @@ def window(ctx: Context, q: Marked) -> list[Span]:
     if ctx.sent_start[first[-1].i] != sents[0].start:
         sents.append(ctx.sent(first[-1]))
     last = sents[-1]
-    after = text[q.end + 1:q.end + 40].lstrip(" \"”’'")
+    after = text[q.end + 1 : q.end + 40].lstrip(" \"”’'")
     runs_on = text[q.end - 1] in ",—-!?" or after[:1].islower()  # '"...," he said' / '"...?" asked the mayor'
     if last.end < len(doc) and doc[last.end - 1].idx <= q.end:
         nxt = ctx.sent(doc[last.end])
@@ -74,7 +77,7 @@ def paragraph_of(q: Marked, ctx: Context) -> tuple[int, int]:
     """Character bounds of Q's paragraph, widened to the previous one when that ends with a colon."""
     lo, hi = ctx.paragraph(q.open_at)[0], ctx.paragraph(q.end)[1]
     colon = ctx.text.rfind(":", max(0, lo - 3), lo)  # the previous paragraph ends with a colon
-    if colon >= 0 and not ctx.text[colon + 1:lo].strip():
+    if colon >= 0 and not ctx.text[colon + 1 : lo].strip():
         lo = ctx.paragraph(colon)[0]
     return lo, hi
 
@@ -86,8 +89,12 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
     if content is None or len(content) == 0:
         return None
     lo, hi = paragraph_of(q, ctx)
-    cues = [doc[i] for sent in window(ctx, q) for i in ctx.candidates_in(sent.start, sent.end)
-            if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not (ctx.parsed and _unsaid(doc[i]))]
+    cues = [
+        doc[i]
+        for sent in window(ctx, q)
+        for i in ctx.candidates_in(sent.start, sent.end)
+        if lo <= doc[i].idx < hi and is_cue(doc[i], ctx, CUE_VERBS) and not (ctx.parsed and _unsaid(doc[i]))
+    ]
     ancestors = {a.i for t in (content[0], content[-1]) for a in islice(t.ancestors, 50)} if ctx.parsed else set()
     cues.sort(key=lambda t: (t.i not in ancestors, min(abs(t.i - content.start), abs(t.i - content.end))))
     for cue in cues:
@@ -101,7 +108,23 @@ def attribute_marked(q: Marked, ctx: Context) -> Attribution | None:
             speaker = nearest_named(cue, ctx)
             if speaker is not None:
                 return Attribution(cue.idx, cue_end(cue), speaker)
-    return headline_speaker(q, ctx)
+    return headline_speaker(q, ctx) or colon_speaker(q, ctx, lo)
+
+
+def colon_speaker(q: Marked, ctx: Context, lo: int) -> Attribution | None:
+    """'The sign reads: "..."', 'Trump boomed: "..."': the subject of the verb whose clause the colon ends."""
+    if not ctx.parsed or last_char(ctx.text, q.open_at) != ":":
+        return None
+    at = ctx.text.rindex(":", 0, q.open_at)
+    span = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
+    if span is None or not len(span) or span[0].i == 0:
+        return None
+    before = span[0].doc[span[0].i - 1]
+    verb = next((t for t in islice((before, *before.ancestors), 8) if t.pos_ == "VERB"), None)
+    if verb is None or verb.i > before.i or verb.idx < lo:
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.idx >= lo), None)
+    return Attribution(verb.idx, cue_end(verb), subject) if subject is not None else None
 
 
 def outer_report(cue: Token, ctx: Context) -> Attribution | None:
@@ -161,19 +184,21 @@ def is_partial(q: Marked, cue: Token | None, ctx: Context) -> bool:
         if cue in path:
             # direct only when the words between cue and mark just say when, where or to whom it was said:
             # 'said on Friday "..."', 'told Reuters "..."'; 'said the victims were "..."' is a fragment
-            return not all(t.dep_ in FRAME_DEPS or (t.dep_ in ("dobj", "dative") and t.pos_ in ("PROPN", "PRON"))
-                           for t in path[:path.index(cue)])
+            return not all(
+                t.dep_ in FRAME_DEPS or (t.dep_ in ("dobj", "dative") and t.pos_ in ("PROPN", "PRON"))
+                for t in path[: path.index(cue)]
+            )
     if cue is not None and word.lower_ == cue.lower_:
         return False
-    return ctx.text[q.start].islower() or len(ctx.text[q.start:q.end].split()) < 4
+    return ctx.text[q.start].islower() or len(ctx.text[q.start : q.end].split()) < 4
 
 
 def is_title(q: Marked, text: str) -> bool:
-    """"The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
-    words = text[q.start:q.end].split()
+    """ "The Internet Explorer 6 Countdown", "Reproductive Health Care Reform Bill 2019": a name, not speech."""
+    words = text[q.start : q.end].split()
     return all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[q.end - 1] not in ".!?,"
 
 
 def worth_keeping(q: Marked, text: str) -> bool:
     """An unattributed quotation is kept only when it reads like speech, not a title or a scare-quoted word."""
-    return len(text[q.start:q.end].split()) >= 4
+    return len(text[q.start : q.end].split()) >= 4

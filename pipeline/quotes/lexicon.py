@@ -17,6 +17,8 @@ INFINITIVE_VERBS = frozenset(_VERBS["infinitive"])
 TOPICS = {prep: frozenset(verbs) for prep, verbs in _VERBS["topic"].items()}
 TOPIC_VERBS = frozenset(v for verbs in TOPICS.values() for v in verbs)
 REFUSALS = frozenset(_VERBS["refusal"])
+LEAD_INS = frozenset(_VERBS["lead_in"])
+EMPTY_OBJECTS = frozenset(_VERBS["empty_object"])
 TIME_ENTS = frozenset({"DATE", "TIME"})
 D_OPEN, D_CLOSE, D_EITHER = (frozenset(_MARKS[k]) for k in ("double_open", "double_close", "double_either"))
 S_OPEN, S_CLOSE, S_EITHER = (frozenset(_MARKS[k]) for k in ("single_open", "single_close", "single_either"))
@@ -37,9 +39,11 @@ CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "pcomp", "ccomp", "prep", "d
 NOUN_LINKS = frozenset({"acl", "relcl"})
 NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 GROUPS = NAMED - {"PERSON"}
-SEX_OF_NAME = dict(line.split("\t") for line in
-                   (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
-                   if line and not line.startswith("#"))
+SEX_OF_NAME = dict(
+    line.split("\t")
+    for line in (MODELS_DIR / "quotes" / "given_names.tsv").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+)
 PARAGRAPH = re.compile(r"[^\n]+")
 NEWLINE = re.compile(r"\n")
 

@@ -28,8 +28,6 @@ class Marked:
     continues: bool = False
 
 
-
-
 def _opens(prev: str, nxt: str) -> bool:
     return not prev.isalnum() and not nxt.isspace()
 

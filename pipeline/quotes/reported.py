@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Token
 from pipeline.quotes.context import Context, Speaker
 from pipeline.quotes.cues import cue_end, is_cue
 from pipeline.quotes.lexicon import (
+    EMPTY_OBJECTS,
     INFINITIVE_VERBS,
     OBJECT_VERBS,
     QUESTION_MARKS,
@@ -23,23 +24,37 @@ from pipeline.quotes.speakers import own_subject, resolve_speaker, subject_of
 from pipeline.rows import QuoteRow
 
 
-def _row(article_id: str, text: str, start: int, end: int, kind: str, speaker: Speaker | None,
-         cue: tuple[int, int] | None) -> QuoteRow:
+def _row(
+    article_id: str, text: str, start: int, end: int, kind: str, speaker: Speaker | None, cue: tuple[int, int] | None
+) -> QuoteRow:
     ms, me = speaker.mention_span if speaker else (None, None)
-    return QuoteRow(article_id, start, end, text[start:end], kind,
-                    text[ms:me] if speaker else None, ms, me,
-                    text[speaker.start:speaker.end] if speaker else None,
-                    speaker.start if speaker else None, speaker.end if speaker else None,
-                    speaker.entity_id if speaker else None,
-                    text[cue[0]:cue[1]] if cue else None, cue[0] if cue else None, cue[1] if cue else None)
-
-
+    return QuoteRow(
+        article_id,
+        start,
+        end,
+        text[start:end],
+        kind,
+        text[ms:me] if speaker else None,
+        ms,
+        me,
+        text[speaker.start : speaker.end] if speaker else None,
+        speaker.start if speaker else None,
+        speaker.end if speaker else None,
+        speaker.entity_id if speaker else None,
+        text[cue[0] : cue[1]] if cue else None,
+        cue[0] if cue else None,
+        cue[1] if cue else None,
+    )
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Token range START:END without leading 'that' or punctuation and trailing punctuation."""
-    while start < end and (doc[start].is_punct or doc[start].is_space or doc[start].dep_ == "cc"
-                           or (doc[start].dep_ == "mark" and doc[start].lower_ not in QUESTION_MARKS)):
+    while start < end and (
+        doc[start].is_punct
+        or doc[start].is_space
+        or doc[start].dep_ == "cc"
+        or (doc[start].dep_ == "mark" and doc[start].lower_ not in QUESTION_MARKS)
+    ):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
         end -= 1
@@ -50,15 +65,19 @@ def _clause_end(clause: Token, cue: Token, ctx: Context) -> int:
     """Token end of CLAUSE, cut before a nested reporting clause (", which he said would ...")."""
     end = clause.right_edge.i + 1
     for tok in map(ctx.doc.__getitem__, ctx.candidates_in(clause.i + 1, end)):
-        if (tok.i != cue.i and is_cue(tok, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in tok.children)
-                and own_subject(tok, ctx) is not None):
+        if (
+            tok.i != cue.i
+            and is_cue(tok, ctx, SPEECH_VERBS)
+            and any(c.dep_ == "ccomp" for c in tok.children)
+            and own_subject(tok, ctx) is not None
+        ):
             return min(end, tok.left_edge.i)  # the first one: later ones lie inside what it reports
     return end
 
 
 def _new_clause(doc: Doc, start: int, end: int) -> bool:
     """Whether tokens START:END open a clause of their own (", some of whom were ..."), not the rest of a predicate."""
-    return any(t.tag_ in ("WDT", "WP", "WP$") for t in doc[start:min(end, start + 4)])
+    return any(t.tag_ in ("WDT", "WP", "WP$") for t in doc[start : min(end, start + 4)])
 
 
 def reported_clauses(cue: Token, ctx: Context) -> list[tuple[int, int]]:
@@ -84,17 +103,20 @@ def according_clause(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     elif hi >= last:
         clause = _trim(doc, first, lo)
     else:
-        clause = _parsed_according_clause(cue, ctx)
-        if clause is None:
+        parsed = _parsed_according_clause(cue, ctx)
+        if parsed is None:
             return []
+        clause = parsed
     return [clause] if not _reports_inside(ctx, *clause) and not ctx.has_quote(*clause) else []
 
 
 def _reports_inside(ctx: Context, start: int, end: int, clause: bool = True) -> bool:
     """Whether a cue among tokens START:END reports a clause of its own (or, when not CLAUSE, anything): then it,
     not the outer cue, is the row ('cited the Air Force as stating ...')."""
-    return any(is_cue(t, ctx, SPEECH_VERBS) and (not clause or any(c.dep_ == "ccomp" for c in t.children))
-               for t in map(ctx.doc.__getitem__, ctx.candidates_in(start, end)))
+    return any(
+        is_cue(t, ctx, SPEECH_VERBS) and (not clause or any(c.dep_ == "ccomp" for c in t.children))
+        for t in map(ctx.doc.__getitem__, ctx.candidates_in(start, end))
+    )
 
 
 def _phrase_end(doc: Doc, to: int) -> int:
@@ -137,7 +159,7 @@ def _quotes_free(ctx: Context, start: int, end: int) -> bool:
 
 
 def _quote_follows(ctx: Context, end: int) -> bool:
-    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space else end
+    nxt = end + 1 if end < len(ctx.doc) and ctx.doc[end].is_space and "\n" not in ctx.doc[end].text else end
     return nxt < len(ctx.doc) and ctx.has_quote(nxt, nxt + 1)
 
 
@@ -145,8 +167,8 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """What a verb like 'endorsed', 'criticized', 'vowed', 'talked about' takes: its object, infinitive or topic."""
     lemma = ctx.lemma(cue)
     first = next((c for c in cue.rights if _content_child(c, lemma)), None)
-    if first is None:
-        return []
+    if first is None or first == own_subject(cue, ctx):
+        return []  # '..., said a protester': the object after the cue is its inverted subject
     start, end = first.left_edge.i, first.right_edge.i + 1
     if first.dep_ == "prep":  # 'called for the resignation': what was called for, without 'for'
         start = next(c for c in first.children if c.dep_ in ("pobj", "pcomp")).left_edge.i
@@ -165,7 +187,7 @@ def nominal_complement(cue: Token, ctx: Context) -> list[tuple[int, int]]:
 
 def _content_child(child: Token, lemma: str) -> bool:
     if child.dep_ == "dobj":
-        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS
+        return lemma in OBJECT_VERBS and child.ent_type_ not in TIME_ENTS and child.lower_ not in EMPTY_OBJECTS
     if child.dep_ == "xcomp":
         return lemma in INFINITIVE_VERBS
     if child.dep_ != "prep" or lemma not in TOPICS.get(child.lower_, ()):
@@ -174,12 +196,15 @@ def _content_child(child: Token, lemma: str) -> bool:
     return obj is not None and obj.ent_type_ not in TIME_ENTS
 
 
+HOST_SUBJECTS = SUBJECTS | {"nsubjpass", "csubjpass", "expl"}
+
+
 def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     """'..., she said, but ...': the clause around the cue, which must have a subject of its own."""
     host = cue.head
-    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in SUBJECTS | {"nsubjpass", "expl"} for c in host.children):
+    if host.pos_ not in ("VERB", "AUX") or not any(c.dep_ in HOST_SUBJECTS for c in host.children):
         return []
-    start, end = host.left_edge.i, host.right_edge.i + 1
+    start, end = host.left_edge.i, min(host.right_edge.i + 1, _line_end(ctx, cue.i))
     if cue.right_edge.i >= end - 2:
         end = cue.left_edge.i
     elif cue.left_edge.i <= start:
@@ -189,8 +214,27 @@ def parenthetical_host(cue: Token, ctx: Context) -> list[tuple[int, int]]:
 
 def _clausal(child: Token) -> bool:
     """A ccomp, or a clause the parser took for an xcomp ('said legalizing it could ...', not 'vowed to')."""
-    return child.dep_ == "ccomp" or (child.dep_ == "xcomp" and child.tag_ != "VB" and child.i > child.head.i
-                                     and any(t.dep_ == "ccomp" for t in child.children))
+    return child.dep_ == "ccomp" or (
+        child.dep_ == "xcomp"
+        and child.tag_ != "VB"
+        and child.i > child.head.i
+        and any(t.dep_ == "ccomp" for t in child.children)
+    )
+
+
+def _next_report(clause: Token, cue: Token, ctx: Context) -> int:
+    """Where a speech verb in the cue's form, coordinated to CLAUSE without a subject or auxiliary, begins ('said X
+    and suggested Y'): the parser attached to the reported clause what the speaker went on to say."""
+    for child in clause.rights:
+        if (
+            child.dep_ == "conj"
+            and child.tag_ == cue.tag_
+            and ctx.lemma(child) in SPEECH_VERBS
+            and not any(c.dep_ in SUBJECTS | {"aux", "auxpass"} for c in child.children)
+        ):
+            cc = [c for c in clause.rights if c.dep_ == "cc" and c.i < child.i]
+            return cc[-1].i if cc else child.left_edge.i
+    return clause.right_edge.i + 1
 
 
 def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
@@ -200,18 +244,32 @@ def clausal_complements(cue: Token, ctx: Context) -> list[tuple[int, int]]:
     for comp in cue.children:
         if not _clausal(comp) or (is_cue(comp, ctx, SPEECH_VERBS) and any(c.dep_ == "ccomp" for c in comp.children)):
             continue  # "X reported a source said ...": the inner cue reports it
-        start, end = comp.left_edge.i, _clause_end(comp, cue, ctx)
+        start, end = (
+            comp.left_edge.i,
+            min(_clause_end(comp, cue, ctx), _line_end(ctx, comp.i), _next_report(comp, cue, ctx)),
+        )
         first_quoted = ctx.first_quoted(start, end)
         if first_quoted is not None:
             # "it would amount to ... and called it a "play"": the part before the coordinated quoting clause
-            conj = next((a for a in islice(doc[first_quoted].ancestors, 50) if a.dep_ == "conj" and a.i > comp.i
-                         and comp in a.ancestors), None)
+            conj = next(
+                (
+                    a
+                    for a in islice(doc[first_quoted].ancestors, 50)
+                    if a.dep_ == "conj" and a.i > comp.i and comp in a.ancestors
+                ),
+                None,
+            )
             if conj is not None:
                 end = min(end, conj.left_edge.i)
             else:  # "said it is possible "..." and the ban followed ...": the coordinated clauses free of marks
-                out += [(c.left_edge.i, c.right_edge.i + 1) for c in comp.rights if c.dep_ == "conj"
-                        and c.pos_ in ("VERB", "AUX") and any(g.dep_ in SUBJECTS for g in c.children)
-                        and not ctx.has_quote(c.left_edge.i, c.right_edge.i + 1)]
+                out += [
+                    (c.left_edge.i, c.right_edge.i + 1)
+                    for c in comp.rights
+                    if c.dep_ == "conj"
+                    and c.pos_ in ("VERB", "AUX")
+                    and any(g.dep_ in SUBJECTS for g in c.children)
+                    and not ctx.has_quote(c.left_edge.i, c.right_edge.i + 1)
+                ]
         if (first_quoted is None and _quote_follows(ctx, end)) or ctx.first_quoted(start, end) is not None:
             continue  # reported speech quoting its words: the quotation is the row
         out.append((start, end))
@@ -222,8 +280,8 @@ def _one_paragraph(ctx: Context, start: int, end: int, *tokens: Token) -> bool:
     """Clause and cue share a paragraph, and no semicolon stands between them."""
     lo = min(start, *(t.i for t in tokens))
     hi = max(end - 1, *(t.i for t in tokens))
-    between = ctx.text[ctx.doc[lo].idx:ctx.doc[hi].idx]
-    inner = ctx.text[ctx.doc[start].idx:ctx.doc[end - 1].idx]
+    between = ctx.text[ctx.doc[lo].idx : ctx.doc[hi].idx]
+    inner = ctx.text[ctx.doc[start].idx : ctx.doc[end - 1].idx]
     return "\n" not in between and between.count(";") == inner.count(";")
 
 
@@ -242,12 +300,17 @@ def indirect_rows(ctx: Context, article_id: str) -> list[QuoteRow]:
             start, end = _trim(ctx.doc, start, end)
             anchors = (cue,) if subject is None else (cue, subject)
             inside = [t for t in anchors if start <= t.i < end and not cue.left_edge.i <= t.i <= cue.right_edge.i]
-            if end - start < (1 if ctx.doc[start].pos_ == "PROPN" else 2) or inside or not _one_paragraph(ctx, start, end, *anchors):
+            if (
+                end - start < (1 if ctx.doc[start].pos_ == "PROPN" else 2)
+                or inside
+                or not _one_paragraph(ctx, start, end, *anchors)
+            ):
                 continue
             span = ctx.doc[start:end]
             speaker = resolve_speaker(subject, ctx) if subject is not None else None
-            rows.append(_row(article_id, ctx.text, span.start_char, span.end_char, "indirect", speaker,
-                             (cue.idx, cue_end(cue))))
+            rows.append(
+                _row(article_id, ctx.text, span.start_char, span.end_char, "indirect", speaker, (cue.idx, cue_end(cue)))
+            )
     return rows
 
 

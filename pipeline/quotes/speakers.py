@@ -26,7 +26,7 @@ from pipeline.rows import MentionRow
 
 
 def noun_phrase(tok: Token, ctx: Context) -> tuple[int, int]:
-    """Character span of TOK's phrase, cut before a comma-separated appositive or a clause ('statements speaking of')."""
+    """Character span of TOK's phrase, cut before a comma-set appositive or a clause ('statements speaking of')."""
     end_tok = tok.right_edge
     for child in tok.rights:
         if (child.dep_ == "punct" and child.text in ",;(—–-") or child.dep_ in NOUN_LINKS:
@@ -40,7 +40,7 @@ def noun_phrase(tok: Token, ctx: Context) -> tuple[int, int]:
     while start_tok.i < tok.i and (start_tok.is_punct or start_tok.is_space or start_tok.dep_ in ("cc", "preconj")):
         start_tok = tok.doc[start_tok.i + 1]
     start, end = start_tok.idx, end_tok.idx + len(end_tok)
-    phrase = tok.doc[start_tok.i:end_tok.i + 1].text
+    phrase = tok.doc[start_tok.i : end_tok.i + 1].text
     if phrase.count("(") > phrase.count(")"):  # "World Health Organization (WHO": leave the bracket out
         end = start + phrase.rindex("(")
         end = start + len(phrase[: end - start].rstrip())
@@ -64,8 +64,8 @@ def resolve_pronoun(tok: Token, ctx: Context) -> Speaker | None:
         return Speaker(person.start_char, person.end_char, person.entity_id) if person else None
     if last is not None and tok.i - last[1] < 80:
         return last[2]
-    named = next((m for m in islice(ctx.mentions_before(tok.idx), 40) if m.label in GROUPS), None)
-    return Speaker(named.start_char, named.end_char, named.entity_id) if named else None
+    group = next((m for m in islice(ctx.mentions_before(tok.idx), 40) if m.label in GROUPS), None)
+    return Speaker(group.start_char, group.end_char, group.entity_id) if group else None
 
 
 def antecedent_person(tok: Token, ctx: Context) -> MentionRow | None:
@@ -133,10 +133,18 @@ def own_subject(cue: Token, ctx: Context) -> Token | None:
     agent = next((c for c in cue.children if c.dep_ == "agent"), None)
     if agent is not None:
         return next((c for c in agent.children if c.dep_ == "pobj"), None)
-    after_comma = (cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS
-                   and cue.tag_ != "VBG")  # '..., citing low growth': a participle's object is content
-    inverted = [c for c in cue.rights if after_comma and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
-                and c.pos_ in ("PROPN", "NOUN") and c.i - cue.i <= 4 and c.ent_type_ not in TIME_ENTS]
+    after_comma = (
+        cue.i > 0 and cue.doc[cue.i - 1].is_punct and cue.lemma_ not in ADDRESSEE_VERBS and cue.tag_ != "VBG"
+    )  # '..., citing low growth': a participle's object is content
+    inverted = [
+        c
+        for c in cue.rights
+        if after_comma
+        and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
+        and c.pos_ in ("PROPN", "NOUN")
+        and c.i - cue.i <= 4
+        and c.ent_type_ not in TIME_ENTS
+    ]
     if inverted:
         return inverted[0]
     # a name the parser left as a modifier: "Axios, citing officials, wrote that ..."
@@ -163,13 +171,15 @@ def phrase_before(cue: Token, ctx: Context) -> Token | None:
         return None
     first = ctx.line_start[cue.i]
     top = cue.doc[cue.i - 1]
-    while (top.head.i < cue.i and top.head.i != top.i and top.head.right_edge.i == cue.i - 1
-           and top.head.i >= first):
+    while top.head.i < cue.i and top.head.i != top.i and top.head.right_edge.i == cue.i - 1 and top.head.i >= first:
         top = top.head
     if top.pos_ == "VERB":  # "Officials in Kyiv briefed on the plan said": a participle read as the verb
         top = next((c for c in top.children if c.dep_ in SUBJECTS), top)
-    ok = (top.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and top.i >= first
-          and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY"))
+    ok = (
+        top.pos_ in ("NOUN", "PROPN", "NUM", "PRON")
+        and top.i >= first
+        and top.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY")
+    )
     return top if ok and top.dep_ not in ("pobj", "poss", "compound") else None
 
 

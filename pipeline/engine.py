@@ -47,7 +47,8 @@ class EngineError(RuntimeError):
 
 def process_batch(batch: Batch, cfg: Config) -> Tables:
     """batch.process_batch, imported where it runs: the writing process never needs spaCy (slow to import)."""
-    from pipeline.batch import model_for, process_batch as process  # noqa: PLC0415
+    from pipeline.batch import model_for  # noqa: PLC0415
+    from pipeline.batch import process_batch as process  # noqa: PLC0415
 
     model_for(cfg)  # loaded before the memory limit: the limit is on what the articles add
     with memory_limit(cfg.memory_limit_mb):
@@ -109,8 +110,10 @@ class Task:
 
     def halves(self) -> list[Task]:
         middle = len(self.items) // 2
-        return [Task(self.index, self.start, self.items[:middle]),
-                Task(self.index, self.start + middle, self.items[middle:])]
+        return [
+            Task(self.index, self.start, self.items[:middle]),
+            Task(self.index, self.start + middle, self.items[middle:]),
+        ]
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,9 @@ class Assembly:
 
     def complete(self) -> Results:
         """The finished batches at the head of the input order, with their pieces' tables joined."""
-        while self.next_out in self.batches and sum(
-                n for _, n, _ in self.pieces[self.next_out]) == len(self.batches[self.next_out]):
+        while self.next_out in self.batches and sum(n for _, n, _ in self.pieces[self.next_out]) == len(
+            self.batches[self.next_out]
+        ):
             pieces = sorted(self.pieces.pop(self.next_out), key=lambda piece: piece[0])
             tables = {name: pa.concat_tables([t[name] for _, _, t in pieces]) for name in ARTICLE_TABLES}
             yield self.batches.pop(self.next_out), tables
@@ -330,14 +334,19 @@ def dask_client(scheduler: str | None, n_workers: int):
     # The worker profiler costs ~7% on this workload; workers started here inherit the setting.
     os.environ.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
     try:
-        import dask
-        from distributed import Client, LocalCluster
+        import dask  # noqa: PLC0415 - an optional extra
+        from distributed import Client, LocalCluster  # noqa: PLC0415
     except ImportError:
         raise EngineError("the dask engine needs the extra: pip install '.[dask]'") from None
     # A task whose worker dies is run again by Dask; after a second death it is ours to split (see supervise).
     # One task per thread at a time: a worker's death then blames only the task it was running.
-    dask.config.set({"distributed.worker.profile.enabled": False, "distributed.scheduler.allowed-failures": 1,
-                     "distributed.scheduler.worker-saturation": 1.0})
+    dask.config.set(
+        {
+            "distributed.worker.profile.enabled": False,
+            "distributed.scheduler.allowed-failures": 1,
+            "distributed.scheduler.worker-saturation": 1.0,
+        }
+    )
     if scheduler:
         try:
             client = Client(scheduler, timeout="10s")
@@ -346,8 +355,10 @@ def dask_client(scheduler: str | None, n_workers: int):
         with client:
             yield client
         return
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -381,8 +392,9 @@ class DaskPool:
             return task, out_of_memory(err)
 
 
-def run_dask(batches: Iterable[Batch], cfg: Config, scheduler: str | None = None,
-             work: Work = process_batch) -> Results:
+def run_dask(
+    batches: Iterable[Batch], cfg: Config, scheduler: str | None = None, work: Work = process_batch
+) -> Results:
     """WORK over BATCHES as Dask tasks; tables come back to this process, which writes them."""
     with dask_client(scheduler, cfg.processes) as client:
         n_threads = sum(client.nthreads().values()) or 1

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -343,7 +344,7 @@ def peak_rss(input_dir: Path, output_dir: Path, options: list[str]) -> tuple[int
 def hostile_shapes(records: list[dict], cfg, chars: int, timeout: int) -> None:
     """Seconds per 100k characters of each hostile article shape (scripts/hostile.py, built from the corpus)
     against ordinary news of the same length, one process, with the slowest stage; then the 876k one-liner."""
-    from hostile import SHAPES, ordinary, one_line
+    from hostile import SHAPES, one_line, ordinary  # noqa: PLC0415 - scripts/hostile.py, beside this script
 
     text = "\n".join(r["text"] for r in records)
     print(f"\nhostile article shapes, {chars:,} characters each, one process (goal: <= {HOSTILE_GOAL}x ordinary news):")
@@ -363,9 +364,7 @@ def hostile_shapes(records: list[dict], cfg, chars: int, timeout: int) -> None:
 def article_seconds(text: str, cfg, timeout: int) -> tuple[float, dict[str, float]]:
     """CPU seconds (steadier than wall-clock on a busy machine) to parse and extract one article of TEXT, model
     loaded, and each stage's; a stage still running after TIMEOUT wall-clock seconds is stopped."""
-    import signal
-
-    from pipeline import batch
+    from pipeline import batch  # noqa: PLC0415 - spaCy is slow to import
 
     def give_up(*_):
         raise TimeoutError

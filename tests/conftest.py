@@ -23,7 +23,8 @@ from pipeline.schemas import TABLES
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 NEWS = {
-    "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported by the talks.",
+    "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported "
+    "by the talks.",
     "a2": "On Monday, Ukraine's defence minister Rustem Umerov met Steve Witkoff in Miami.",
     "a3": '"We will keep working," Kirill Dmitriev told reporters in Moscow on Tuesday.',
     "a4": "NASA launched the Artemis I rocket from Florida on November 16, 2022.",

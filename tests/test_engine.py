@@ -9,18 +9,20 @@ from dataclasses import replace
 
 import psutil
 import pytest
+from conftest import SEEDS, assert_same_tables, write_input
 
 from pipeline import runner
 from pipeline.engine import EngineError, run_engine
 from pipeline.runner import run
 
-from conftest import SEEDS, assert_same_tables, write_input
-
 
 @pytest.fixture(scope="module")
 def engine_input(tmp_path_factory):
-    folder = write_input(tmp_path_factory.mktemp("in"), ["a1", "a2", "a3", "BAD", "a4", "a5", "a6"],
-                         txt={p.stem: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")})
+    folder = write_input(
+        tmp_path_factory.mktemp("in"),
+        ["a1", "a2", "a3", "BAD", "a4", "a5", "a6"],
+        txt={p.stem: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")},
+    )
     return folder
 
 
@@ -33,8 +35,9 @@ def one_process_out(engine_input, cfg, tmp_path_factory):
 
 def worker_pids() -> set[int]:
     """The spawned worker processes below this one (pool workers, Dask workers; not multiprocessing's tracker)."""
-    return {p.pid for p in psutil.Process().children(recursive=True)
-            if any("spawn_main" in part for part in p.cmdline())}
+    return {
+        p.pid for p in psutil.Process().children(recursive=True) if any("spawn_main" in part for part in p.cmdline())
+    }
 
 
 def kill_a_worker_after_the_first_batch(monkeypatch) -> set[int]:
@@ -64,8 +67,9 @@ def test_engine_two_workers_write_the_tables_of_one_process(engine_input, one_pr
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
-def test_engine_worker_killed_mid_run_costs_nothing(engine_input, one_process_out, cfg, tmp_path, monkeypatch,
-                                                     caplog, engine):
+def test_engine_worker_killed_mid_run_costs_nothing(
+    engine_input, one_process_out, cfg, tmp_path, monkeypatch, caplog, engine
+):
     if engine == "dask":
         pytest.importorskip("distributed")
     killed = kill_a_worker_after_the_first_batch(monkeypatch)

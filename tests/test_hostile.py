@@ -60,7 +60,7 @@ def test_hostile_shape_processed_without_errors_offsets_index_the_text(tables, n
     assert out["errors"].num_rows == 0 and out["articles"].num_rows == 1 and out["tokens"].num_rows > 0
     for table in SPANNED:
         for row in out[table].to_pylist():
-            assert text[row["start_char"]:row["end_char"]] == row["text"], (table, row)
+            assert text[row["start_char"] : row["end_char"]] == row["text"], (table, row)
 
 
 @pytest.mark.parametrize("name", ["one line", "nested brackets", "one huge sentence"])
@@ -76,7 +76,9 @@ def test_hostile_one_line_finds_the_quotes_of_ordinary_news(tables):
     def quotes(shape: str) -> Counter:
         return Counter((q["text"], q["kind"], q["speaker_text"]) for q in rows(tables, shape, "quotes"))
 
-    assert [q for q in quotes("ordinary") if q[0].startswith("This planet is off") and q[1:] == ("direct", "Drake Deming")]
+    assert [
+        q for q in quotes("ordinary") if q[0].startswith("This planet is off") and q[1:] == ("direct", "Drake Deming")
+    ]
     assert quotes("one line") == quotes("ordinary")
 
 

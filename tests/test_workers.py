@@ -43,8 +43,11 @@ def echo_or_die(batch: list, cfg) -> dict:
 
 
 def errors_of(results) -> list[tuple[str, str, str]]:
-    return [(a, s, e) for _, tables in results for a, s, e in
-            zip(*(tables["errors"][c].to_pylist() for c in ("article_id", "stage", "error")))]
+    return [
+        (a, s, e)
+        for _, tables in results
+        for a, s, e in zip(*(tables["errors"][c].to_pylist() for c in ("article_id", "stage", "error")))
+    ]
 
 
 class ScriptedPool:
@@ -81,7 +84,7 @@ def batches_of(n_batches: int, size: int, killer_at: int | None = None) -> list[
     ids = [f"a{k}" for k in range(n_batches * size)]
     if killer_at is not None:
         ids[killer_at] = KILLER
-    return [items(*ids[k:k + size]) for k in range(0, len(ids), size)]
+    return [items(*ids[k : k + size]) for k in range(0, len(ids), size)]
 
 
 def done_ids(results) -> list[str]:
@@ -113,7 +116,8 @@ def test_workers_killer_article_alone_becomes_an_errors_row(size, killer_at, kil
     assert [b for b, _ in results] == batches
     assert done_ids(results) == [i.article_id for b in batches for i in b if i.article_id != KILLER]
     assert [e for e in errors_of(results) if e[1] != "done"] == [
-        (KILLER, stage, "worker died: killed by signal 9 (SIGKILL)")]
+        (KILLER, stage, "worker died: killed by signal 9 (SIGKILL)")
+    ]
 
 
 def test_workers_tasks_lost_with_a_dead_worker_are_not_blamed():
@@ -144,7 +148,8 @@ def test_workers_memory_error_splits_like_a_death():
     batches = batches_of(2, 4, killer_at=2)
     results = list(supervise(MemoryPool(2, kills_in_parse=True), iter(batches), None, echo, 2))
     assert [e for e in errors_of(results) if e[1] != "done"] == [
-        (KILLER, "parse", "MemoryError: more than memory_limit_mb")]
+        (KILLER, "parse", "MemoryError: more than memory_limit_mb")
+    ]
     assert len(done_ids(results)) == 7
 
 
@@ -184,8 +189,10 @@ def test_workers_memory_limit_turns_a_runaway_article_into_an_errors_row(two_wor
     def article(aid: str, text: str) -> Article:
         return make_article(aid, f"news.jsonl:{aid}", text, {})
 
-    batches = [[article("s1", SENTENCE), article("huge", SENTENCE * 2500), article("s2", SENTENCE)],
-               [article("s3", SENTENCE)]]
+    batches = [
+        [article("s1", SENTENCE), article("huge", SENTENCE * 2500), article("s2", SENTENCE)],
+        [article("s3", SENTENCE)],
+    ]
     results = list(run_local(iter(batches), replace(two_workers, memory_limit_mb=limit_mb)))
     assert [b for b, _ in results] == batches
     assert [a for _, t in results for a in t["articles"]["article_id"].to_pylist()] == ["s1", "s2", "s3"]

@@ -38,6 +38,7 @@ class Config:
     max_chars: int = 200_000  # longer texts are parsed in pieces
     engine: str = "local"  # local (process pool) or dask
     scheduler: str | None = None  # Dask scheduler address; none starts a local cluster
+    memory_limit_mb: int = 0  # memory a worker may add while processing one task; beyond it: errors rows. 0 = none
     columns: dict[str, str] | None = None  # CSV/Parquet column of each article field; unnamed ones as the field
 
     @property
@@ -125,6 +126,8 @@ def model_meta(cfg: Config) -> dict | None:
     try:
         if not path.is_dir():
             spec = importlib.util.find_spec(cfg.model)
+            if spec is None or spec.origin is None:
+                return None
             path = Path(spec.origin).parent
         return json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (ImportError, AttributeError, TypeError, OSError, ValueError):  # not installed, or no meta.json
@@ -138,5 +141,7 @@ def check_components(cfg: Config, source: Path | None) -> None:
     unknown = [c for c in cfg.components if available and c not in available]
     if unknown:
         where = source or DEFAULT_CONFIG
-        raise ConfigError(f"{where}: {SECTION}.components: {cfg.model} has no component {unknown[0]!r} "
-                          f"(it has: {', '.join(available)})")
+        raise ConfigError(
+            f"{where}: {SECTION}.components: {cfg.model} has no component {unknown[0]!r} "
+            f"(it has: {', '.join(available or [])})"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -11,23 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import ROOT
 
 from pipeline import card, schemas
 from pipeline.card import JOINS, type_name, undocumented
-from pipeline.cli import main
 from pipeline.dates import extract_dates
 from pipeline.manifest import SCHEMA as MANIFEST_SCHEMA
 from pipeline.schemas import TABLES
 from pipeline.store import open_output
-
-from conftest import ROOT, SEEDS
-
-
-@pytest.fixture(scope="module")
-def seeds_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("card") / "tables"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1"]) == 0
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +42,15 @@ def test_card_undocumented_column_is_caught(monkeypatch):
     assert undocumented() == ["quotes.new_column"]
 
 
-@pytest.mark.parametrize("type_, expected", [
-    (pa.date32(), "date32"), (pa.list_(pa.string()), "list<string>"), (pa.int64(), "int64"),
-    (pa.dictionary(pa.int32(), pa.string()), "dictionary<string>"),
-])
+@pytest.mark.parametrize(
+    "type_, expected",
+    [
+        (pa.date32(), "date32"),
+        (pa.list_(pa.string()), "list<string>"),
+        (pa.int64(), "int64"),
+        (pa.dictionary(pa.int32(), pa.string()), "dictionary<string>"),
+    ],
+)
 def test_card_type_names(type_, expected):
     assert type_name(type_) == expected
 
@@ -83,8 +80,14 @@ def test_card_row_counts_match_tables(seeds_out, card_text, name):
     assert int(row.group(1).replace(",", "")) == len(pd.read_parquet(seeds_out / name))
 
 
-@pytest.mark.parametrize("key", ["`article_id` -> `articles.article_id`", "`entity_id` -> `entities.entity_id`",
-                                 "`speaker_entity_id` -> `entities.entity_id`"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "`article_id` -> `articles.article_id`",
+        "`entity_id` -> `entities.entity_id`",
+        "`speaker_entity_id` -> `entities.entity_id`",
+    ],
+)
 def test_card_names_join_keys(card_text, key):
     assert key in section(card_text, "Join keys")
 
@@ -95,14 +98,22 @@ def test_card_names_the_run(seeds_out, card_text):
 
 
 def test_card_rewritten_by_each_run(seeds_out, tmp_path):
-    before = (seeds_out / "README.md").read_text(encoding="utf-8")
-    card.write_card(open_output(seeds_out), run_id="later-run", pipeline_version="v", model="m")
-    after = (seeds_out / "README.md").read_text(encoding="utf-8")
+    out = shutil.copytree(seeds_out, tmp_path / "tables")
+    before = (out / "README.md").read_text(encoding="utf-8")
+    card.write_card(open_output(out), run_id="later-run", pipeline_version="v", model="m")
+    after = (out / "README.md").read_text(encoding="utf-8")
     assert "Written by run `later-run`" in after and after != before
 
 
-@pytest.mark.parametrize("words", ["## Settings of the run", "spaCy components run: tok2vec, tagger, parser,",
-                                   "| `max_chars` | 200000 |", "| `n_process` | 1 |"])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "## Settings of the run",
+        "spaCy components run: tok2vec, tagger, parser,",
+        "| `max_chars` | 200000 |",
+        "| `n_process` | 1 |",
+    ],
+)
 def test_card_names_the_settings_of_the_run(card_text, words):
     assert words in card_text
 
@@ -118,12 +129,18 @@ def test_card_quality_file_ships_with_the_package():
     assert card.QUALITY_FILE.name in project["tool"]["setuptools"]["package-data"]["pipeline"]
 
 
-@pytest.mark.parametrize("sentence, mod", [
-    ("The plant opened in early March.", "START"), ("Prices rose in mid-2018.", "MID"),
-    ("Sales fell in late 2019.", "END"), ("It took about two years to build.", "APPROX"),
-    ("The strike lasted more than three weeks.", "MORE_THAN"), ("Talks went on for nearly a decade.", "LESS_THAN"),
-    ("It will take at least five days.", "EQUAL_OR_MORE"),
-])
+@pytest.mark.parametrize(
+    "sentence, mod",
+    [
+        ("The plant opened in early March.", "START"),
+        ("Prices rose in mid-2018.", "MID"),
+        ("Sales fell in late 2019.", "END"),
+        ("It took about two years to build.", "APPROX"),
+        ("The strike lasted more than three weeks.", "MORE_THAN"),
+        ("Talks went on for nearly a decade.", "LESS_THAN"),
+        ("It will take at least five days.", "EQUAL_OR_MORE"),
+    ],
+)
 def test_card_documents_every_mod_the_dates_give(parse_text, card_text, sentence, mod):
     doc, article = parse_text(sentence, date(2020, 6, 10))
     mods = {d.mod for d in extract_dates(doc, article_id="t1", text=article.text, published=article.published)}
@@ -146,9 +163,13 @@ def test_card_says_how_entity_ids_behave(card_text):
     assert "SHA-1" in section(card_text, "Entity ids") and "Across articles" in section(card_text, "Entity ids")
 
 
-@pytest.mark.parametrize("given, shown", [
-    (Path("seeds"), str(Path("seeds").resolve())), ("s3://bucket/news", "s3://bucket/news"),
-])
+@pytest.mark.parametrize(
+    "given, shown",
+    [
+        (Path("seeds"), str(Path("seeds").resolve())),
+        ("s3://bucket/news", "s3://bucket/news"),
+    ],
+)
 def test_card_input_as_absolute_path_or_url(seeds_out, given, shown):
     text = card.card_text(open_output(seeds_out), run_id="r", pipeline_version="v", model="m", input_dir=given)
     assert f"from `{shown}`" in text

@@ -10,7 +10,8 @@ from spacy.tokens import Doc
 
 from pipeline.dates import extract_dates
 from pipeline.dates.calendar_math import holiday_date, interval
-from pipeline.dates.lexicon import ANCHOR_WORDS, RULES
+from pipeline.dates.extract import GRANULARITY_RANK
+from pipeline.dates.lexicon import ANCHOR_WORDS, RULES, UNITS
 
 PUBLISHED = date(2025, 11, 20)  # a Thursday, ISO week 47
 
@@ -499,3 +500,8 @@ def test_dates_month_year_from_tense_on_hand_built_docs(tagged, published, value
     doc = Doc(spacy.blank("en").vocab, words=list(words), tags=list(tags), sent_starts=starts)
     rows = extract_dates(doc, article_id="t1", text=doc.text, published=published)
     assert [(r.text, r.value) for r in rows] == [(words[-2], value)]
+
+
+def test_dates_every_unit_has_a_granularity_rank():
+    """A narrative anaphor of any unit ('seconds later') compares with its reference (KeyError before)."""
+    assert {unit[1] for unit in UNITS.values()} <= set(GRANULARITY_RANK)

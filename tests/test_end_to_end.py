@@ -5,17 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.cli import main
 from pipeline.schemas import TABLES
-
-from conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def seeds_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("seeds_out")
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1"]) == 0
-    return out
 
 
 @pytest.mark.parametrize("name", list(TABLES))
@@ -24,20 +14,23 @@ def test_end_to_end_every_table_readable_with_its_schema(seeds_out, name):
     assert list(df.columns) == TABLES[name].schema.names
 
 
-@pytest.mark.parametrize("name, text_col, start, end", [
-    ("sentences", "text", "start_char", "end_char"),
-    ("tokens", "text", "start_char", "end_char"),
-    ("mentions", "text", "start_char", "end_char"),
-    ("dates", "text", "start_char", "end_char"),
-    ("quotes", "text", "start_char", "end_char"),
-    ("quotes", "speaker_text", "speaker_start_char", "speaker_end_char"),
-])
+@pytest.mark.parametrize(
+    "name, text_col, start, end",
+    [
+        ("sentences", "text", "start_char", "end_char"),
+        ("tokens", "text", "start_char", "end_char"),
+        ("mentions", "text", "start_char", "end_char"),
+        ("dates", "text", "start_char", "end_char"),
+        ("quotes", "text", "start_char", "end_char"),
+        ("quotes", "speaker_text", "speaker_start_char", "speaker_end_char"),
+    ],
+)
 def test_end_to_end_offsets_slice_back_to_text(seeds_out, name, text_col, start, end):
     texts = dict(pd.read_parquet(seeds_out / "articles")[["article_id", "text"]].values)
     df = pd.read_parquet(seeds_out / name).dropna(subset=[start])
     assert len(df) > 0
     for aid, s, e, t in zip(df.article_id, df[start], df[end], df[text_col]):
-        assert texts[aid][int(s):int(e)] == t
+        assert texts[aid][int(s) : int(e)] == t
 
 
 @pytest.mark.parametrize("name", ["Steve Witkoff", "Rustem Umerov", "Kirill Dmitriev"])

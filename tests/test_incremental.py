@@ -2,81 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from conftest import NEWS, assert_same_tables, full_run, write_input
 
 from pipeline import versions
 from pipeline.manifest import read_manifest
 from pipeline.runner import run
-from pipeline.schemas import TABLES
 from pipeline.store import open_output
 from pipeline.write import COMPACT_AFTER
 
-NEWS = {
-    "a1": "Kevin Book, head of research at ClearView Energy Partners, said oil prices have been supported by the talks.",
-    "a2": "On Monday, Ukraine's defence minister Rustem Umerov met Steve Witkoff in Miami.",
-    "a3": '"We will keep working," Kirill Dmitriev told reporters in Moscow on Tuesday.',
-    "a4": "NASA launched the Artemis I rocket from Florida on November 16, 2022.",
-    "a5": "The European Space Agency said the probe would reach Jupiter in 2031.",
-    "a6": "Prime Minister Jacinda Ardern announced the new policy in Wellington last week.",
-}
 EDITED_A2 = "On Tuesday, Rustem Umerov met Steve Witkoff and Dan Driscoll in Geneva."
-PROVENANCE = ["run_id", "pipeline_version", "model"]
 
 
-def write_input(folder: Path, lines: list[str], txt: dict[str, str] | None = None) -> Path:
-    """FOLDER holding news.jsonl (LINES: article ids, `BAD` for invalid JSON, `id=text` for an edit) and .txt files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():
-        old.unlink()
-    records = []
-    for line in lines:
-        if line == "BAD":
-            records.append('{"id": "broken", "text": ')
-        else:
-            aid, _, text = line.partition("=")
-            records.append(json.dumps({"id": aid, "text": text or NEWS[aid], "published": "2025-11-20"}))
-    (folder / "news.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
-    for name, text in (txt or {}).items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    return folder
-
-
-def table_frame(output: Path | str, name: str) -> pd.DataFrame:
-    """Table NAME of a folder or URL without provenance, rows in a canonical order, list cells as tuples."""
-    df = pd.read_parquet(f"{output}/{name}").drop(columns=PROVENANCE, errors="ignore")
-    df = df.map(lambda v: tuple(v) if not isinstance(v, str) and hasattr(v, "__len__") else v)
-    return df.sort_values(list(df.columns)).reset_index(drop=True)
-
-
-def assert_same_tables(output: Path | str, expected: Path | str) -> None:
-    for name in TABLES:
-        pd.testing.assert_frame_equal(table_frame(output, name), table_frame(expected, name), obj=name)
-
-
-@pytest.fixture
-def small_cfg(cfg):
-    return replace(cfg, articles_per_task=2, articles_per_part=2)
-
-
-def full_run(folder: Path, tmp_path: Path, cfg) -> Path:
-    out = tmp_path / "full"
-    run(folder, out, cfg, full_refresh=True, progress=False)
-    return out
-
-
-@pytest.mark.parametrize("states", [
-    [["a1", "a2"], ["a1", "a2", "a3", "a4"]],  # new articles
-    [["a1", "a2", "a3", "a4"], ["a1", f"a2={EDITED_A2}", "a3", "a4"]],  # an edited article
-    [["a1", "a2", "a3", "a4"], ["a1", "a3", "a4"]],  # a removed article
-    [["a1", "a2", "a3"], ["a4", "a1", "a2", "a3"]],  # a line inserted above: sources shift
-    [["a1", "BAD", "a2"], ["a1", "a2"]],  # an input error fixed
-    [["a1", "a2"], ["a1", "a2", "a3"], ["a3", "a5", "a1"], [], ["a6", "BAD"], ["a6", "a2", "a1"]],
-])
+@pytest.mark.parametrize(
+    "states",
+    [
+        [["a1", "a2"], ["a1", "a2", "a3", "a4"]],  # new articles
+        [["a1", "a2", "a3", "a4"], ["a1", f"a2={EDITED_A2}", "a3", "a4"]],  # an edited article
+        [["a1", "a2", "a3", "a4"], ["a1", "a3", "a4"]],  # a removed article
+        [["a1", "a2", "a3"], ["a4", "a1", "a2", "a3"]],  # a line inserted above: sources shift
+        [["a1", "BAD", "a2"], ["a1", "a2"]],  # an input error fixed
+        [["a1", "a2"], ["a1", "a2", "a3"], ["a3", "a5", "a1"], [], ["a6", "BAD"], ["a6", "a2", "a1"]],
+    ],
+)
 def test_incremental_sequence_equals_full_run(tmp_path, small_cfg, states):
     folder, out = tmp_path / "in", tmp_path / "out"
     for lines in states:
@@ -130,7 +81,9 @@ def test_incremental_version_change_reprocesses_everything(tmp_path, small_cfg, 
     summary = run(folder, out, cfg, full_refresh=full_refresh, progress=False)
     assert summary.processed == 3
     assert {stage: len(parts) for stage, parts in read_manifest(open_output(out)).parts.items()} == {
-        "parse": 2, "extract": 2}
+        "parse": 2,
+        "extract": 2,
+    }
     assert len(list((out / "articles").glob("*.parquet"))) == 2
 
 

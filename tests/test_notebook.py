@@ -4,16 +4,14 @@ tracked file), and is stored with its results so it shows them when opened."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import nbformat
 import pandas as pd
 import pytest
+from conftest import ROOT
 from nbclient import NotebookClient
-
-from pipeline.cli import main
-
-from conftest import ROOT, SEEDS
 
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 FIGURE_NAME = "mentions_per_100_articles.png"
@@ -29,17 +27,17 @@ def repository_files_changed_since(start: float) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    """The notebook executed on a fresh seeds run: (notebook, output folder, repository files it changed)."""
-    out = tmp_path_factory.mktemp("notebook") / "tables"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1", "--quiet"]) == 0
+def executed(seeds_out, tmp_path_factory):
+    """The notebook executed on a copy of the seeds' tables: (notebook, output folder, repository files it changed)."""
+    out = shutil.copytree(seeds_out, tmp_path_factory.mktemp("notebook") / "tables")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     start = time.time() - 1
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PIPELINE_OUTPUT", str(out))
         patch.delenv("PIPELINE_FIGURE", raising=False)
-        NotebookClient(notebook, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+        NotebookClient(
+            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
     return notebook, out, repository_files_changed_since(start)
 
 
@@ -48,8 +46,13 @@ def errors_in(notebook) -> list:
 
 
 def figure_outputs(notebook) -> list:
-    return [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
-            if "image/png" in o.get("data", {})]
+    return [
+        o
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if "image/png" in o.get("data", {})
+    ]
 
 
 def test_notebook_runs_without_errors(executed):
@@ -69,8 +72,11 @@ def test_notebook_changes_no_file_of_the_repository(executed):
 
 def test_notebook_figure_shown_with_words_on_its_axes():
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code")
-    for words in ['set_xlabel("Month of publication")', 'set_ylabel("Mentions per 100 articles published that month")',
-                  'groupby(["month", "entity_id"])']:
+    for words in [
+        'set_xlabel("Month of publication")',
+        'set_ylabel("Mentions per 100 articles published that month")',
+        'groupby(["month", "entity_id"])',
+    ]:
         assert words in source
 
 

@@ -9,22 +9,16 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.cli import main
 from pipeline.schemas import PROVENANCE, TABLES
 
-from conftest import SEEDS
-
 ROW_TABLES = [name for name, t in TABLES.items() if t.provenance]
-OFFSETS = [(name, f.name) for name, t in TABLES.items() for f in t.fields
-           if f.name.endswith(("_char", "_index")) or f.name.startswith("n_")]
+OFFSETS = [
+    (name, f.name)
+    for name, t in TABLES.items()
+    for f in t.fields
+    if f.name.endswith(("_char", "_index")) or f.name.startswith("n_")
+]
 LABELS = [("mentions", "label"), ("entities", "label"), ("quotes", "kind"), ("dates", "type"), ("errors", "stage")]
-
-
-@pytest.fixture(scope="module")
-def seeds_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("readers") / "tables"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--n-process", "1"]) == 0
-    return out
 
 
 def file_schema(out, name) -> pa.Schema:

@@ -9,22 +9,16 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_same_tables, full_run, write_input
 from filelock import FileLock
-from test_incremental import assert_same_tables, full_run, write_input
 
 from pipeline import runner, write
 from pipeline.cli import main
-from pipeline.engine import in_order
 from pipeline.schemas import TABLES
 
 
 class Killed(BaseException):
     """Stands in for kill -9: nothing after the step runs, no cleanup in the runner."""
-
-
-@pytest.fixture
-def small_cfg(cfg):
-    return replace(cfg, articles_per_task=2, articles_per_part=2)
 
 
 def test_runner_second_run_refuses_while_locked(tmp_path, capsys):
@@ -37,10 +31,18 @@ def test_runner_second_run_refuses_while_locked(tmp_path, capsys):
     assert err.count("\n") == 1 and "another run" in err
 
 
-@pytest.mark.parametrize("step, calls", [
-    ("write.write_pending", 1), ("write.write_pending", 9), ("write.write_pending", 14), ("rewrite_parts", 1),
-    ("entities_table", 1), ("write_manifest", 1), ("sync_parts", 2),
-])
+@pytest.mark.parametrize(
+    "step, calls",
+    [
+        ("write.write_pending", 1),
+        ("write.write_pending", 9),
+        ("write.write_pending", 14),
+        ("rewrite_parts", 1),
+        ("entities_table", 1),
+        ("write_manifest", 1),
+        ("sync_parts", 2),
+    ],
+)
 def test_runner_killed_at_any_step_keeps_tables_and_next_run_converges(tmp_path, small_cfg, monkeypatch, step, calls):
     folder, out = tmp_path / "in", tmp_path / "out"
     write_input(folder, ["a1", "a2", "a3", "a4"])
@@ -102,30 +104,3 @@ def test_runner_duckdb_and_polars_read_a_folder_as_one_table(many_parts, name):
 def test_runner_progress_is_quiet_without_a_terminal(tmp_path, small_cfg, capsys):
     runner.run(write_input(tmp_path / "in", ["a1"]), tmp_path / "out", small_cfg)
     assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize("n_batches, in_flight", [(1, 4), (10, 3), (7, 1)])
-def test_runner_engine_keeps_few_batches_in_flight_and_order(n_batches, in_flight):
-    outstanding: list = []
-    most = 0
-
-    def submit(batch):
-        nonlocal most
-        outstanding.append(LazyFuture(batch, outstanding))
-        most = max(most, len(outstanding))
-        return outstanding[-1]
-
-    results = [b for b, _ in in_order(submit, ([i] for i in range(n_batches)), in_flight)]
-    assert results == [[i] for i in range(n_batches)]
-    assert most <= in_flight
-
-
-class LazyFuture:
-    """A future that completes when its result is asked for, like a slow worker's."""
-
-    def __init__(self, value, outstanding: list):
-        self.value, self.outstanding = value, outstanding
-
-    def result(self):
-        self.outstanding.remove(self)
-        return self.value

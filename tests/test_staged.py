@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT
-from test_incremental import assert_same_tables, table_frame, write_input
+from conftest import ROOT, assert_same_tables, table_frame, write_input
 from test_runner import Killed, kill_on_call
 
 from pipeline import batch, config, runner, versions

@@ -9,8 +9,7 @@ from dataclasses import replace
 import fsspec
 import pyarrow.parquet as pq
 import pytest
-from conftest import SEEDS
-from test_incremental import assert_same_tables, full_run, table_frame, write_input
+from conftest import SEEDS, assert_same_tables, full_run, table_frame, write_input
 
 from pipeline.cli import main
 from pipeline.runner import extract, run
@@ -37,10 +36,8 @@ def memory_url():
 
 
 @pytest.fixture(scope="module")
-def local_seeds(tmp_path_factory, cfg):
-    out = tmp_path_factory.mktemp("local")
-    run(SEEDS, out, cfg, progress=False)
-    return out
+def local_seeds(seeds_out):
+    return seeds_out
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +121,13 @@ def test_store_file_url_writes_a_local_folder(tmp_path, local_seeds, cfg):
     assert_same_tables(tmp_path / "out", local_seeds)
 
 
-@pytest.mark.parametrize("url, status, words", [
-    ("nosuch://bucket/tables", 2, "Protocol not known: nosuch"),
-    ("s3://bucket/tables", 1, "pip install s3fs"),
-])
+@pytest.mark.parametrize(
+    "url, status, words",
+    [
+        ("nosuch://bucket/tables", 2, "Protocol not known: nosuch"),
+        ("s3://bucket/tables", 1, "pip install s3fs"),
+    ],
+)
 def test_store_unusable_url_is_one_line(url, status, words, capsys):
     if url.startswith("s3:") and importlib.util.find_spec("s3fs"):
         pytest.skip("s3fs is installed")

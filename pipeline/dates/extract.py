@@ -28,6 +28,7 @@ WORD_REACH = 40  # a window ends at the end of a word, unless a run without spac
 
 
 GRANULARITY_RANK = {
+    "second": 0,
     "minute": 0,
     "hour": 0,
     "part_of_day": 0,

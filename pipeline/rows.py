@@ -52,7 +52,7 @@ class MentionRow:
     label: str
     entity_id: str
     entity_name: str
-    sentence_index: int | None = None  # filled by batch.extract from the sentence rows
+    sentence_index: int | None = None  # filled by batch.extract_rows from the sentence rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class DateRow:
     start_date: date | None
     end_date: date | None
     anchored: bool
-    sentence_index: int | None = None  # filled by batch.extract from the sentence rows
+    sentence_index: int | None = None  # filled by batch.extract_rows from the sentence rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ class QuoteRow:
     cue: str | None
     cue_start_char: int | None = None
     cue_end_char: int | None = None
-    sentence_index: int | None = None  # this and quote_id are filled by batch.extract
+    sentence_index: int | None = None  # this and quote_id are filled by batch.extract_rows
     quote_id: str | None = None
 
 

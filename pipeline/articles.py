@@ -392,12 +392,3 @@ def reason(err: BaseException) -> str:
     if isinstance(err, OSError):
         return f"cannot read the file: {err.strerror or err}"
     return str(err)
-
-
-def __getattr__(name: str):
-    """read_articles, read_file and input_files live in pipeline.inputs now; their old names here keep working."""
-    if name in ("read_articles", "read_file", "input_files"):
-        from pipeline import inputs  # noqa: PLC0415 - inputs imports this module
-
-        return getattr(inputs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.articles import Article, read_articles  # noqa: E402
+from pipeline.articles import Article  # noqa: E402
 from pipeline.batch import model_for  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.dates import extract_dates  # noqa: E402
+from pipeline.inputs import read_articles  # noqa: E402
 from pipeline.parse import parse  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.articles import Article, read_articles, read_file  # noqa: E402
+from pipeline.articles import Article  # noqa: E402
 from pipeline.batch import model_for, process_batch  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.entities import extract_mentions  # noqa: E402
+from pipeline.inputs import read_articles  # noqa: E402
 from pipeline.parse import parse  # noqa: E402
 from pipeline.quotes import extract_quotes  # noqa: E402
 from pipeline.rows import ErrorRow, QuoteRow  # noqa: E402
@@ -87,7 +88,7 @@ def score(quotes: dict[str, list], gold: dict, verbose: bool = False) -> dict[st
 
 def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
     """article_id -> quote rows, from the pipeline's own reader, parser and extractors."""
-    items = list(read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
+    items = list(read_articles(articles_path))
     tables = process_batch(items, cfg)
     for err in (ErrorRow(**row) for row in tables["errors"].to_pylist()):
         print(f"  ERROR {err.article_id} {err.stage}: {err.error}")
@@ -99,11 +100,7 @@ def run_pipeline(articles_path: Path, cfg: Config) -> dict[str, list]:
 
 def bench(articles_path: Path, cfg: Config) -> str:
     """Seconds spent parsing the articles and extracting their quotes, as one line."""
-    items = [
-        a
-        for a in (read_articles(articles_path) if articles_path.is_dir() else read_file(articles_path))
-        if isinstance(a, Article)
-    ]
+    items = [a for a in read_articles(articles_path) if isinstance(a, Article)]
     nlp = model_for(cfg)
     t0 = time.perf_counter()
     docs = list(parse(items, nlp, cfg))

@@ -12,9 +12,10 @@ import pytest
 from conftest import NEWS, SEEDS, full_run, table_frame, write_input
 
 from pipeline import entities
-from pipeline.articles import make_article, read_articles
+from pipeline.articles import make_article
 from pipeline.batch import process_batch
 from pipeline.entities import MIN_MERGE_ROWS, entity_id, entity_rows, extract_mentions, fold, resolve
+from pipeline.inputs import read_articles
 from pipeline.rows import EntityRow, MentionRow
 from pipeline.write import to_arrow
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.articles import Article, InputError, make_article, read_file
+from pipeline.articles import Article, InputError, make_article
 from pipeline.batch import extract
+from pipeline.inputs import read_file
 from pipeline.parse import parse, pieces
 
 FRAGMENTS = [
